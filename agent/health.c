@@ -1,0 +1,86 @@
+/* Health classification and hysteresis. */
+#include "health.h"
+
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+#include <string.h>
+
+struct known_error {
+    const char *prefix;
+    const char *reason;
+};
+
+static const struct known_error known_errors[] = {
+    { "LOADING", "LOADING dataset" },
+    { "BUSY", "BUSY running a script or function" },
+    { "MASTERDOWN", "MASTERDOWN link with master is down" },
+    { "NOAUTH", "auth failed: NOAUTH authentication required" },
+    { "WRONGPASS", "auth failed: WRONGPASS" },
+    { "NOPERM", "auth failed: NOPERM user may not run PING" },
+};
+
+void health_classify_ping(int reply_type, const char *text, struct check_result *out) {
+    out->evidence = HEALTH_EVIDENCE_AMBIGUOUS;
+    if (!text)
+        text = "";
+    if (reply_type == REDIS_REPLY_STATUS && strcmp(text, "PONG") == 0) {
+        out->healthy = true;
+        snprintf(out->reason, sizeof(out->reason), "ok");
+        return;
+    }
+    out->healthy = false;
+    if (reply_type == REDIS_REPLY_ERROR) {
+        for (size_t i = 0; i < sizeof(known_errors) / sizeof(known_errors[0]); i++) {
+            size_t len = strlen(known_errors[i].prefix);
+            if (strncmp(text, known_errors[i].prefix, len) == 0 &&
+                (text[len] == ' ' || text[len] == '\0')) {
+                snprintf(out->reason, sizeof(out->reason), "unhealthy: %s", known_errors[i].reason);
+                return;
+            }
+        }
+        snprintf(out->reason, sizeof(out->reason), "unhealthy: error reply to PING: %.200s", text);
+        return;
+    }
+    snprintf(out->reason, sizeof(out->reason), "unhealthy: unexpected reply to PING: %.200s", text);
+}
+
+bool health_update(struct health_state *state, const struct check_result *result, int rise,
+                   int fall) {
+    bool before = state->healthy, was_known = state->known;
+    if (result->healthy) {
+        state->ok_in_a_row++;
+        state->failed_in_a_row = 0;
+    } else {
+        state->failed_in_a_row++;
+        state->ok_in_a_row = 0;
+    }
+    if (!state->known) {
+        state->known = true;
+        state->healthy = result->healthy;
+    } else if (result->healthy && state->ok_in_a_row >= rise) {
+        state->healthy = true;
+    } else if (!result->healthy && (state->failed_in_a_row >= fall ||
+                                    result->evidence == HEALTH_EVIDENCE_DEFINITIVE)) {
+        state->healthy = false;
+    }
+    return !was_known || before != state->healthy;
+}
+
+bool health_ready(const struct redis_info *local, bool peer_reachable,
+                  enum redis_role peer_role, char *reason, int reason_size) {
+    if (local->loading) {
+        snprintf(reason, (size_t)reason_size, "unhealthy: LOADING dataset");
+        return false;
+    }
+    if (!peer_reachable || peer_role != REDIS_ROLE_MASTER || local->role != REDIS_ROLE_REPLICA)
+        return true;
+    if (local->master_sync_in_progress) {
+        snprintf(reason, (size_t)reason_size, "unhealthy: full sync from master in progress");
+        return false;
+    }
+    if (!local->master_link_up) {
+        snprintf(reason, (size_t)reason_size, "unhealthy: replica link to master is down");
+        return false;
+    }
+    return true;
+}

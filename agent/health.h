@@ -1,0 +1,48 @@
+/* Health decisions, pure: classify what Redis answered to a check, and turn a run of
+ * check results into a healthy/unhealthy state with rise/fall hysteresis. */
+#ifndef RVA_HEALTH_H
+#define RVA_HEALTH_H
+
+#include <stdbool.h>
+
+#include "redis_info.h"
+
+/* How sure a failed check is. A refused connection after the server closed ours is
+ * definitive (Redis is gone); a timeout or an error reply may pass. */
+enum health_evidence { HEALTH_EVIDENCE_AMBIGUOUS, HEALTH_EVIDENCE_DEFINITIVE };
+
+struct check_result {
+    bool healthy;
+    enum health_evidence evidence; /* for failures */
+    enum redis_role role;
+    char reason[300]; /* "ok role=master", "unhealthy: LOADING dataset", ... */
+};
+
+/* Classify the reply to PING: a status "PONG" is healthy; known error replies get a
+ * short named reason (LOADING, BUSY, MASTERDOWN, auth); anything else is unhealthy
+ * with the reply quoted. reply_type is a hiredis REDIS_REPLY_* value. */
+void health_classify_ping(int reply_type, const char *text, struct check_result *out);
+
+/* The hysteresis. The first result decides the state at once, so a restarted agent
+ * does not report a healthy master as failed while it counts to `rise`. */
+struct health_state {
+    bool known;
+    bool healthy;
+    int ok_in_a_row;
+    int failed_in_a_row;
+};
+
+/* Feed one result; returns true when the healthy/unhealthy state changed.
+ * A definitive failure turns the state unhealthy at once, whatever `fall` says. */
+bool health_update(struct health_state *state, const struct check_result *result, int rise,
+                   int fall);
+
+/* Readiness gating: whether a Redis that answers PING should still be reported
+ * unhealthy because it must catch up before it may hold the VIP. A replica that is
+ * loading, in a full sync, or has its link down while its master (the peer) is a
+ * reachable master, is not ready. When the peer is unreachable, a running Redis is
+ * always ready, so that someone holds the VIP. Writes the reason when not ready. */
+bool health_ready(const struct redis_info *local, bool peer_reachable,
+                  enum redis_role peer_role, char *reason, int reason_size);
+
+#endif

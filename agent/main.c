@@ -1,0 +1,142 @@
+/* Command line: global options, then one command. Each command loads the config
+ * itself, so a config error is reported (exit 2) before anything touches Redis. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "config.h"
+#include "log.h"
+#include "redis_conn.h"
+
+#define EXIT_CONFIG 2
+#define EXIT_USAGE 2
+
+#ifndef RVA_VERSION
+#define RVA_VERSION "0.1.0"
+#endif
+
+struct command_line {
+    const char *config_path;
+    int argc;    /* arguments after the command word */
+    char **argv;
+};
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: redis-vrrp-agent [-c FILE] COMMAND [ARGS]\n"
+            "\n"
+            "commands:\n"
+            "  check          one health check of the local Redis (keepalived vrrp_script):\n"
+            "                 exit 0 healthy, 1 unhealthy, 2 config error\n"
+            "  config-test    validate the config and print the effective values\n"
+            "  version        print the version\n"
+            "\n"
+            "options:\n"
+            "  -c, --config FILE   config file (default " CONFIG_DEFAULT_PATH ")\n");
+}
+
+/* Load the config or explain why not. Logging starts on stderr at the configured level. */
+static int load_config(const struct command_line *cl, struct config *cfg) {
+    char err[1024];
+    if (config_load(cfg, cl->config_path, err, sizeof(err)) < 0) {
+        fprintf(stderr, "redis-vrrp-agent: config error: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+static int cmd_check(const struct command_line *cl) {
+    struct config cfg;
+    if (load_config(cl, &cfg) < 0) {
+        printf("unhealthy: config error\n");
+        return EXIT_CONFIG;
+    }
+    log_setup(LOG_TARGET_STDERR, cfg.log.level, NULL);
+    struct redis_conn conn;
+    struct check_result result;
+    redis_conn_init(&conn, &cfg.redis);
+    check_run(&conn, &result, NULL);
+    redis_conn_close(&conn);
+    printf("%s\n", result.reason);
+    return check_exit_code(&result);
+}
+
+static int cmd_config_test(const struct command_line *cl) {
+    struct config cfg;
+    if (load_config(cl, &cfg) < 0)
+        return EXIT_CONFIG;
+    config_print(&cfg, stdout);
+    printf("\n# %s: configuration ok\n", cfg.path);
+    return 0;
+}
+
+static int cmd_version(const struct command_line *cl) {
+    (void)cl;
+    printf("redis-vrrp-agent %s\n", RVA_VERSION);
+    return 0;
+}
+
+struct command {
+    const char *name;
+    int (*run)(const struct command_line *cl);
+};
+
+static const struct command commands[] = {
+    { "check", cmd_check },
+    { "config-test", cmd_config_test },
+    { "version", cmd_version },
+};
+
+/* Pull -c/--config out from anywhere on the line, so both
+ * `redis-vrrp-agent -c F check` and `redis-vrrp-agent check -c F` work. */
+static int parse_command_line(int argc, char **argv, struct command_line *cl, const char **cmd) {
+    cl->config_path = CONFIG_DEFAULT_PATH;
+    cl->argc = 0;
+    cl->argv = calloc((size_t)argc + 1, sizeof(char *));
+    *cmd = NULL;
+    if (!cl->argv)
+        return -ENOMEM;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "redis-vrrp-agent: %s needs a file name\n", a);
+                return -EINVAL;
+            }
+            cl->config_path = argv[++i];
+        } else if (strncmp(a, "--config=", 9) == 0) {
+            cl->config_path = a + 9;
+        } else if (!*cmd) {
+            *cmd = a;
+        } else {
+            cl->argv[cl->argc++] = argv[i];
+        }
+    }
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    struct command_line cl;
+    const char *cmd;
+    int status = EXIT_USAGE;
+    if (parse_command_line(argc, argv, &cl, &cmd) < 0)
+        goto out;
+    if (!cmd || strcmp(cmd, "help") == 0 || strcmp(cmd, "-h") == 0 ||
+        strcmp(cmd, "--help") == 0) {
+        usage(cmd ? stdout : stderr);
+        status = cmd ? 0 : EXIT_USAGE;
+        goto out;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(cmd, commands[i].name) == 0) {
+            status = commands[i].run(&cl);
+            goto out;
+        }
+    fprintf(stderr, "redis-vrrp-agent: unknown command '%s' (try --help)\n", cmd);
+out:
+    free(cl.argv);
+    log_close();
+    return status;
+}

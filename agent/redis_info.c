@@ -1,0 +1,132 @@
+/* INFO parsing. Redis writes `key:value\r\n` lines and `# Section` headers; the
+ * replica lines of a master are `slaveN:ip=...,port=...,state=...,offset=...`. */
+#include "redis_info.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *redis_role_to_string(enum redis_role role) {
+    switch (role) {
+    case REDIS_ROLE_MASTER: return "master";
+    case REDIS_ROLE_REPLICA: return "replica";
+    default: return "unknown";
+    }
+}
+
+long long redis_info_data_offset(const struct redis_info *info) {
+    return info->role == REDIS_ROLE_REPLICA ? info->slave_repl_offset : info->master_repl_offset;
+}
+
+bool redis_info_version_at_least(const struct redis_info *info, int major, int minor) {
+    return info->version_major > major ||
+           (info->version_major == major && info->version_minor >= minor);
+}
+
+static void copy_value(char *dst, size_t size, const char *value) {
+    snprintf(dst, size, "%s", value);
+}
+
+/* Look up `name=` in a comma-separated list such as "ip=1.2.3.4,port=6379,state=online". */
+static const char *field_in_list(const char *list, const char *name, char *buf, size_t size) {
+    size_t len = strlen(name);
+    for (const char *p = list; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
+        if (strncmp(p, name, len) == 0 && p[len] == '=') {
+            const char *v = p + len + 1;
+            snprintf(buf, size, "%.*s", (int)strcspn(v, ","), v);
+            return buf;
+        }
+    }
+    return NULL;
+}
+
+static void parse_replica_line(struct redis_info *out, const char *value) {
+    if (out->n_replicas >= REDIS_INFO_MAX_REPLICAS)
+        return;
+    struct redis_replica_info *r = &out->replicas[out->n_replicas];
+    char buf[64];
+    if (!field_in_list(value, "ip", r->ip, sizeof(r->ip)))
+        return;
+    r->port = field_in_list(value, "port", buf, sizeof(buf)) ? atoi(buf) : 0;
+    if (!field_in_list(value, "state", r->state, sizeof(r->state)))
+        r->state[0] = '\0';
+    r->offset = field_in_list(value, "offset", buf, sizeof(buf)) ? atoll(buf) : -1;
+    out->n_replicas++;
+}
+
+static void parse_keyspace_line(struct redis_info *out, const char *value) {
+    char buf[32];
+    if (field_in_list(value, "keys", buf, sizeof(buf)))
+        out->keys += atoll(buf);
+}
+
+static void parse_field(struct redis_info *out, const char *key, const char *value) {
+    if (strcmp(key, "role") == 0)
+        out->role = strcmp(value, "master") == 0  ? REDIS_ROLE_MASTER
+                    : strcmp(value, "slave") == 0 ? REDIS_ROLE_REPLICA
+                                                  : REDIS_ROLE_UNKNOWN;
+    else if (strcmp(key, "redis_version") == 0)
+        sscanf(value, "%d.%d.%d", &out->version_major, &out->version_minor,
+               &out->version_patch);
+    else if (strcmp(key, "loading") == 0)
+        out->loading = atoi(value) != 0;
+    else if (strcmp(key, "rdb_bgsave_in_progress") == 0)
+        out->bgsave_in_progress = atoi(value) != 0;
+    else if (strcmp(key, "rdb_last_bgsave_status") == 0)
+        out->last_bgsave_ok = strcmp(value, "ok") == 0;
+    else if (strcmp(key, "rdb_last_save_time") == 0)
+        out->last_save_time = atoll(value);
+    else if (strcmp(key, "master_host") == 0)
+        copy_value(out->master_host, sizeof(out->master_host), value);
+    else if (strcmp(key, "master_port") == 0)
+        out->master_port = atoi(value);
+    else if (strcmp(key, "master_link_status") == 0)
+        out->master_link_up = strcmp(value, "up") == 0;
+    else if (strcmp(key, "master_sync_in_progress") == 0)
+        out->master_sync_in_progress = atoi(value) != 0;
+    else if (strcmp(key, "slave_repl_offset") == 0)
+        out->slave_repl_offset = atoll(value);
+    else if (strcmp(key, "master_repl_offset") == 0)
+        out->master_repl_offset = atoll(value);
+    else if (strcmp(key, "master_replid") == 0)
+        copy_value(out->replid, sizeof(out->replid), value);
+    else if (strcmp(key, "master_replid2") == 0)
+        copy_value(out->replid2, sizeof(out->replid2), value);
+    else if (strcmp(key, "second_repl_offset") == 0)
+        out->second_repl_offset = atoll(value);
+    else if (strcmp(key, "connected_slaves") == 0)
+        out->connected_replicas = atoi(value);
+    else if (strncmp(key, "slave", 5) == 0 && key[5] >= '0' && key[5] <= '9')
+        parse_replica_line(out, value);
+    else if (strncmp(key, "db", 2) == 0 && key[2] >= '0' && key[2] <= '9')
+        parse_keyspace_line(out, value);
+}
+
+int redis_info_parse(const char *text, struct redis_info *out) {
+    memset(out, 0, sizeof(*out));
+    out->slave_repl_offset = -1;
+    out->master_repl_offset = -1;
+    out->second_repl_offset = -1;
+    out->last_bgsave_ok = true;
+
+    int fields = 0;
+    const char *p = text;
+    while (p && *p) {
+        size_t len = strcspn(p, "\r\n");
+        char line[512];
+        if (len < sizeof(line) && len > 0 && *p != '#') {
+            memcpy(line, p, len);
+            line[len] = '\0';
+            char *colon = strchr(line, ':');
+            if (colon && colon != line) {
+                *colon = '\0';
+                parse_field(out, line, colon + 1);
+                fields++;
+            }
+        }
+        p += len;
+        p += strspn(p, "\r\n");
+    }
+    return fields ? 0 : -EBADMSG;
+}
