@@ -8,6 +8,8 @@
 #include "check.h"
 #include "config.h"
 #include "log.h"
+#include "notification.h"
+#include "notify_inline.h"
 #include "redis_conn.h"
 
 #define EXIT_CONFIG 2
@@ -30,6 +32,8 @@ static void usage(FILE *out) {
             "commands:\n"
             "  check          one health check of the local Redis (keepalived vrrp_script):\n"
             "                 exit 0 healthy, 1 unhealthy, 2 config error\n"
+            "  notify ARGS    keepalived notify hook: INSTANCE|GROUP NAME STATE PRIORITY\n"
+            "                 or master|backup|fault|stop; re-points replication\n"
             "  config-test    validate the config and print the effective values\n"
             "  version        print the version\n"
             "\n"
@@ -63,6 +67,36 @@ static int cmd_check(const struct command_line *cl) {
     return check_exit_code(&result);
 }
 
+/* Logging for commands that act: the configured target and level, and the state log. */
+static int setup_logging(const struct config *cfg) {
+    int r = log_setup(cfg->log.target, cfg->log.level, cfg->log.state_log);
+    if (r < 0)
+        fprintf(stderr, "redis-vrrp-agent: %s: [log] state_log = %s: %s\n", cfg->path,
+                cfg->log.state_log, strerror(-r));
+    return r;
+}
+
+static int cmd_notify(const struct command_line *cl) {
+    struct notification n;
+    char err[300];
+    if (notification_parse_args(cl->argc, cl->argv, &n, err, sizeof(err)) < 0) {
+        fprintf(stderr, "redis-vrrp-agent notify: %s\n", err);
+        return EXIT_USAGE;
+    }
+    struct config cfg;
+    if (load_config(cl, &cfg) < 0)
+        return EXIT_CONFIG;
+    if (setup_logging(&cfg) < 0)
+        return EXIT_CONFIG;
+    if (!notification_matches(&n, cfg.keepalived.instance)) {
+        char text[200];
+        notification_format(&n, text, sizeof(text));
+        log_info("ignoring %s: not about instance %s", text, cfg.keepalived.instance);
+        return 0;
+    }
+    return notify_run_inline(&cfg, &n);
+}
+
 static int cmd_config_test(const struct command_line *cl) {
     struct config cfg;
     if (load_config(cl, &cfg) < 0)
@@ -86,6 +120,7 @@ struct command {
 static const struct command commands[] = {
     { "check", cmd_check },
     { "config-test", cmd_config_test },
+    { "notify", cmd_notify },
     { "version", cmd_version },
 };
 

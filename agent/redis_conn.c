@@ -158,17 +158,21 @@ redisReply *redis_conn_command_argv(struct redis_conn *conn, int argc, const cha
     return conn_finish_command(conn, reply, errno, argv[0]);
 }
 
-redisReply *redis_conn_command(struct redis_conn *conn, const char *fmt, ...) {
+redisReply *redis_conn_vcommand(struct redis_conn *conn, const char *fmt, va_list ap) {
     if (redis_conn_open(conn) < 0)
         return NULL;
     /* The command word, for messages: everything up to the first space of fmt. */
     char doing[32];
     snprintf(doing, sizeof(doing), "%.*s", (int)strcspn(fmt, " "), fmt);
-    va_list ap;
-    va_start(ap, fmt);
     errno = 0;
     redisReply *reply = redisvCommand(conn->ctx, fmt, ap);
-    int saved_errno = errno;
+    return conn_finish_command(conn, reply, errno, doing);
+}
+
+redisReply *redis_conn_command(struct redis_conn *conn, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *reply = redis_conn_vcommand(conn, fmt, ap);
     va_end(ap);
-    return conn_finish_command(conn, reply, saved_errno, doing);
+    return reply;
 }

@@ -4,6 +4,7 @@
 #define RVA_REDIS_CONN_H
 
 #include <hiredis/hiredis.h>
+#include <stdarg.h>
 #include <stdbool.h>
 
 #include "config.h"
@@ -37,6 +38,7 @@ bool redis_conn_is_open(const struct redis_conn *conn);
  * as a reply and also sets status REDIS_STATUS_REPLY. After an I/O failure the
  * connection is closed, so the next call reconnects. */
 redisReply *redis_conn_command(struct redis_conn *conn, const char *fmt, ...);
+redisReply *redis_conn_vcommand(struct redis_conn *conn, const char *fmt, va_list ap);
 redisReply *redis_conn_command_argv(struct redis_conn *conn, int argc, const char **argv);
 
 /* "host:port" or the unix socket path, for messages. */

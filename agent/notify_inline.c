@@ -1,0 +1,120 @@
+/* Inline notifications. Ordering between processes: each notification first writes
+ * its id to run_dir/notify.latest, then queues on run_dir/transition.lock. The
+ * running transition reads notify.latest before each step and stops when a newer id
+ * is there; a queued one that is no longer the latest when it gets the lock ends at
+ * once. So the last notification always runs, and runs last. */
+#include "notify_inline.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "run_dir.h"
+#include "transition.h"
+
+/* How often a queued notification retries the lock. */
+#define LOCK_POLL_USEC 2000u
+
+struct inline_run {
+    const struct config *cfg;
+    char id[40];
+    char latest_path[CONFIG_PATH_MAX + 32];
+    int exit_status;
+};
+
+static bool is_superseded(void *userdata) {
+    struct inline_run *run = userdata;
+    char latest[64];
+    if (run_dir_read_file(run->latest_path, latest, sizeof(latest)) < 0)
+        return false; /* unreadable: no evidence of a newer notification */
+    return strcmp(latest, run->id) != 0;
+}
+
+static void on_done(struct transition *t, void *userdata) {
+    struct inline_run *run = userdata;
+    run->exit_status = t->outcome == TRANSITION_FAILED ? 1 : 0;
+    sd_event_exit(t->event, 0);
+}
+
+/* Wait for the transition lock; a notification that waits longer than every budget
+ * of the transition ahead of it combined is stuck behind a hung process. */
+static int take_lock(const struct config *cfg, const char *path, int *fd_out) {
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -errno;
+    long budget_ms = cfg->transition.catchup_timeout_ms + cfg->transition.backup_wait_timeout_ms +
+                     cfg->transition.master_delay_ms + cfg->transition.backup_delay_ms + 60000;
+    uint64_t start = monotonic_usec(), deadline = start + (uint64_t)budget_ms * 1000u;
+    while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        if (errno != EWOULDBLOCK || monotonic_usec() >= deadline) {
+            int r = errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
+            close(fd);
+            return r;
+        }
+        usleep(LOCK_POLL_USEC);
+    }
+    long waited_ms = (long)((monotonic_usec() - start) / 1000u);
+    if (waited_ms > 0)
+        log_info("waited %ld ms for the transition in progress to stop", waited_ms);
+    *fd_out = fd;
+    return 0;
+}
+
+int notify_run_inline(const struct config *cfg, const struct notification *n) {
+    struct inline_run run = { .cfg = cfg, .exit_status = 1 };
+    char lock_path[CONFIG_PATH_MAX + 32], text[200];
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    snprintf(run.id, sizeof(run.id), "%lld.%06ld-%d", (long long)now.tv_sec,
+             now.tv_nsec / 1000, (int)getpid());
+    notification_format(n, text, sizeof(text));
+
+    int r = ensure_directory(cfg->agent.run_dir, 0755);
+    if (r < 0) {
+        log_error("run_dir %s: %s", cfg->agent.run_dir, strerror(-r));
+        return 1;
+    }
+    snprintf(run.latest_path, sizeof(run.latest_path), "%s/notify.latest", cfg->agent.run_dir);
+    snprintf(lock_path, sizeof(lock_path), "%s/transition.lock", cfg->agent.run_dir);
+    r = run_dir_write_file(run.latest_path, run.id);
+    if (r < 0) {
+        log_error("%s: %s", run.latest_path, strerror(-r));
+        return 1;
+    }
+    log_state("notification %s (id %s)", text, run.id);
+
+    int lock_fd = -1;
+    r = take_lock(cfg, lock_path, &lock_fd);
+    if (r < 0) {
+        log_error("%s: %s: %s", text, lock_path,
+                  r == -ETIMEDOUT ? "timed out waiting for the transition in progress"
+                                  : strerror(-r));
+        return 1;
+    }
+    if (is_superseded(&run)) {
+        log_state("%s superseded before it started", text);
+        close(lock_fd);
+        return 0;
+    }
+
+    sd_event *event = NULL;
+    struct transition t;
+    r = sd_event_new(&event);
+    if (r >= 0)
+        r = transition_start(&t, event, cfg, n->state, run.id, on_done, is_superseded, &run);
+    if (r >= 0)
+        r = sd_event_loop(event);
+    if (r < 0)
+        log_error("%s: event loop: %s", text, strerror(-r));
+    else
+        transition_release(&t);
+    sd_event_unref(event);
+    close(lock_fd);
+    return r < 0 ? 1 : run.exit_status;
+}

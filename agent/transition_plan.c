@@ -1,0 +1,78 @@
+/* Transition decisions. Offsets, replication ids and link state decide; never time. */
+#include "transition_plan.h"
+
+#include <stdio.h>
+#include <string.h>
+
+bool replicates_from_peer(const struct redis_info *local, const struct peer_view *peer) {
+    return local->role == REDIS_ROLE_REPLICA && strcmp(local->master_host, peer->host) == 0 &&
+           local->master_port == peer->port;
+}
+
+bool peer_history_continues_ours(const struct redis_info *local, const struct redis_info *peer) {
+    long long ours = redis_info_data_offset(local);
+    if (!local->replid[0] || ours < 0)
+        return false;
+    /* Same history, at or past our offset. */
+    if (strcmp(peer->replid, local->replid) == 0 && peer->master_repl_offset >= ours)
+        return true;
+    /* The peer was promoted from our history after it had everything we have:
+     * its previous id is ours and it switched ids past our offset. */
+    return strcmp(peer->replid2, local->replid) == 0 && peer->second_repl_offset > ours;
+}
+
+bool resync_would_lose_data(const struct redis_info *local, const struct peer_view *peer) {
+    if (local->keys <= 0)
+        return false;
+    if (!peer->reachable || peer->info.role != REDIS_ROLE_MASTER)
+        return true;
+    return !peer_history_continues_ours(local, &peer->info);
+}
+
+bool replica_link_settled(const struct redis_info *local, const struct peer_view *peer) {
+    return replicates_from_peer(local, peer) && local->master_link_up &&
+           !local->master_sync_in_progress;
+}
+
+bool peer_has_our_writes(const struct redis_info *local, const struct peer_view *peer) {
+    return peer->reachable && peer->info.role == REDIS_ROLE_MASTER &&
+           peer_history_continues_ours(local, &peer->info);
+}
+
+enum master_plan plan_master(const struct redis_info *local, const struct peer_view *peer,
+                             char *why, size_t why_size) {
+    if (!peer->reachable) {
+        snprintf(why, why_size, "peer unreachable: nothing to catch up from");
+        return MASTER_PLAN_PROMOTE_NOW;
+    }
+    if (peer->info.role != REDIS_ROLE_MASTER) {
+        snprintf(why, why_size, "peer is a replica (of %s:%d): nothing to catch up from",
+                 peer->info.master_host, peer->info.master_port);
+        return MASTER_PLAN_PROMOTE_NOW;
+    }
+    /* A master peer may hold writes we lack: whether we are its replica, a master
+     * restarted empty, or the survivor of a split brain, its data is the reference. */
+    snprintf(why, why_size, "peer is master at offset %lld, we are %s at offset %lld",
+             peer->info.master_repl_offset, redis_role_to_string(local->role),
+             redis_info_data_offset(local));
+    return MASTER_PLAN_CATCH_UP;
+}
+
+enum backup_plan plan_backup(const struct redis_info *local, const struct peer_view *peer,
+                             char *why, size_t why_size) {
+    if (replicates_from_peer(local, peer)) {
+        snprintf(why, why_size, "already a replica of the peer");
+        return BACKUP_PLAN_ALREADY_REPLICA;
+    }
+    if (!peer->reachable) {
+        snprintf(why, why_size, "peer unreachable: replicate from it to fence this node");
+        return BACKUP_PLAN_REPLICATE_NOW;
+    }
+    if (local->role == REDIS_ROLE_MASTER && local->keys > 0) {
+        snprintf(why, why_size, "we are master at offset %lld with %lld keys: wait for the "
+                 "peer to take them", local->master_repl_offset, local->keys);
+        return BACKUP_PLAN_WAIT_PEER;
+    }
+    snprintf(why, why_size, "no writes of ours to hand over");
+    return BACKUP_PLAN_REPLICATE_NOW;
+}

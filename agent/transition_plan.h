@@ -1,0 +1,55 @@
+/* The decisions of a role transition, pure functions of what was observed on the two
+ * Redis servers, so every branch is unit-tested with tables. transition.c does the I/O. */
+#ifndef RVA_TRANSITION_PLAN_H
+#define RVA_TRANSITION_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "redis_info.h"
+
+/* What a node that is becoming MASTER does first. */
+enum master_plan {
+    MASTER_PLAN_PROMOTE_NOW, /* nothing to catch up from: peer down or itself a replica */
+    MASTER_PLAN_CATCH_UP,    /* peer is a master: replicate from it until level, then promote */
+};
+
+/* What a node that is becoming BACKUP waits for before it replicates from the peer. */
+enum backup_plan {
+    BACKUP_PLAN_ALREADY_REPLICA,  /* already replicating from the peer: nothing to do */
+    BACKUP_PLAN_WAIT_PEER,        /* we are a master with writes: let the peer take them first */
+    BACKUP_PLAN_REPLICATE_NOW,    /* nothing of ours to hand over (or the peer is unreachable) */
+};
+
+struct peer_view {
+    bool reachable;
+    const char *host; /* as configured, the name REPLICAOF uses */
+    int port;
+    struct redis_info info; /* valid when reachable */
+};
+
+/* Decide the MASTER path; writes a short reason for the log into why. */
+enum master_plan plan_master(const struct redis_info *local, const struct peer_view *peer,
+                             char *why, size_t why_size);
+
+enum backup_plan plan_backup(const struct redis_info *local, const struct peer_view *peer,
+                             char *why, size_t why_size);
+
+/* True when `local` replicates from the peer's configured address. */
+bool replicates_from_peer(const struct redis_info *local, const struct peer_view *peer);
+
+/* True when the peer's replication history continues ours, so that replicating from
+ * it keeps every write we hold (a partial resync, or a full one of a superset). */
+bool peer_history_continues_ours(const struct redis_info *local, const struct redis_info *peer);
+
+/* True when switching to replicate from the peer could discard data only we hold:
+ * we have keys and the peer's history cannot be shown to continue ours. */
+bool resync_would_lose_data(const struct redis_info *local, const struct peer_view *peer);
+
+/* True when a replica's link to the peer is up and no sync is running. */
+bool replica_link_settled(const struct redis_info *local, const struct peer_view *peer);
+
+/* True when the peer, seen as master, has taken every write we hold. */
+bool peer_has_our_writes(const struct redis_info *local, const struct peer_view *peer);
+
+#endif
