@@ -1,0 +1,423 @@
+/* Unit tests for health.c: how a reply to PING is classified (error texts as
+ * redis-server 7.0.15 sends them), the rise/fall hysteresis as a table of scenarios,
+ * and the readiness gate that keeps a node off the VIP while it catches up. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <hiredis/hiredis.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "health.h"
+
+/* ---- health_classify_ping ---- */
+
+static void classify(int reply_type, const char *text, struct check_result *out) {
+    memset(out, 0x5a, sizeof(*out)); /* stale garbage must be overwritten */
+    health_classify_ping(reply_type, text, out);
+}
+
+static void assert_unhealthy_with(int reply_type, const char *text, const char *reason) {
+    struct check_result r;
+    classify(reply_type, text, &r);
+    assert_false(r.healthy);
+    assert_int_equal(r.evidence, HEALTH_EVIDENCE_AMBIGUOUS);
+    assert_string_equal(r.reason, reason);
+}
+
+static void test_pong_status_is_healthy(void **state) {
+    (void)state;
+    struct check_result r;
+    classify(REDIS_REPLY_STATUS, "PONG", &r);
+    assert_true(r.healthy);
+    assert_int_equal(r.evidence, HEALTH_EVIDENCE_AMBIGUOUS);
+    assert_string_equal(r.reason, "ok");
+}
+
+static void test_pong_as_bulk_string_is_unhealthy(void **state) {
+    (void)state;
+    /* PING with an argument echoes it as a bulk string: not the server's own PONG. */
+    assert_unhealthy_with(REDIS_REPLY_STRING, "PONG", "unhealthy: unexpected reply to PING: PONG");
+}
+
+static void test_other_status_is_unhealthy(void **state) {
+    (void)state;
+    assert_unhealthy_with(REDIS_REPLY_STATUS, "OK", "unhealthy: unexpected reply to PING: OK");
+    assert_unhealthy_with(REDIS_REPLY_STATUS, "pong", "unhealthy: unexpected reply to PING: pong");
+    assert_unhealthy_with(REDIS_REPLY_STATUS, "PONG ", "unhealthy: unexpected reply to PING: PONG ");
+}
+
+static void test_missing_text_is_unhealthy_without_crashing(void **state) {
+    (void)state;
+    assert_unhealthy_with(REDIS_REPLY_NIL, NULL, "unhealthy: unexpected reply to PING: ");
+    assert_unhealthy_with(REDIS_REPLY_STATUS, NULL, "unhealthy: unexpected reply to PING: ");
+    assert_unhealthy_with(REDIS_REPLY_ERROR, NULL, "unhealthy: error reply to PING: ");
+}
+
+static void test_error_that_looks_like_a_known_one_is_not_it_as_status(void **state) {
+    (void)state;
+    /* Only error replies are matched against the known errors. */
+    assert_unhealthy_with(REDIS_REPLY_STATUS, "LOADING Redis is loading the dataset in memory",
+                          "unhealthy: unexpected reply to PING: "
+                          "LOADING Redis is loading the dataset in memory");
+}
+
+static void test_loading_error_is_named(void **state) {
+    (void)state;
+    assert_unhealthy_with(REDIS_REPLY_ERROR, "LOADING Redis is loading the dataset in memory",
+                          "unhealthy: LOADING dataset");
+}
+
+static void test_busy_error_is_named(void **state) {
+    (void)state;
+    assert_unhealthy_with(REDIS_REPLY_ERROR,
+                          "BUSY Redis is busy running a script. You can only call SCRIPT KILL or "
+                          "SHUTDOWN NOSAVE.",
+                          "unhealthy: BUSY running a script or function");
+}
+
+static void test_masterdown_error_is_named(void **state) {
+    (void)state;
+    assert_unhealthy_with(REDIS_REPLY_ERROR,
+                          "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set "
+                          "to 'no'.",
+                          "unhealthy: MASTERDOWN link with master is down");
+}
+
+static void test_noauth_error_is_an_auth_failure(void **state) {
+    (void)state;
+    assert_unhealthy_with(REDIS_REPLY_ERROR, "NOAUTH Authentication required.",
+                          "unhealthy: auth failed: NOAUTH authentication required");
+}
+
+static void test_wrongpass_error_is_an_auth_failure(void **state) {
+    (void)state;
+    assert_unhealthy_with(REDIS_REPLY_ERROR,
+                          "WRONGPASS invalid username-password pair or user is disabled.",
+                          "unhealthy: auth failed: WRONGPASS");
+}
+
+static void test_noperm_error_is_an_auth_failure(void **state) {
+    (void)state;
+    assert_unhealthy_with(REDIS_REPLY_ERROR,
+                          "NOPERM this user has no permissions to run the 'ping' command",
+                          "unhealthy: auth failed: NOPERM user may not run PING");
+}
+
+static void test_known_error_code_without_message_is_named(void **state) {
+    (void)state;
+    assert_unhealthy_with(REDIS_REPLY_ERROR, "LOADING", "unhealthy: LOADING dataset");
+    assert_unhealthy_with(REDIS_REPLY_ERROR, "BUSY", "unhealthy: BUSY running a script or function");
+}
+
+static void test_unknown_error_is_quoted(void **state) {
+    (void)state;
+    assert_unhealthy_with(REDIS_REPLY_ERROR, "ERR unknown command 'PING', with args beginning with: ",
+                          "unhealthy: error reply to PING: "
+                          "ERR unknown command 'PING', with args beginning with: ");
+}
+
+static void test_prefix_lookalike_is_not_the_known_error(void **state) {
+    (void)state;
+    assert_unhealthy_with(REDIS_REPLY_ERROR, "LOADINGX foo",
+                          "unhealthy: error reply to PING: LOADINGX foo");
+    assert_unhealthy_with(REDIS_REPLY_ERROR, "BUSYKEY Target key name already exists.",
+                          "unhealthy: error reply to PING: BUSYKEY Target key name already exists.");
+    assert_unhealthy_with(REDIS_REPLY_ERROR, "NOAUTHX", "unhealthy: error reply to PING: NOAUTHX");
+}
+
+static void test_known_error_is_matched_case_sensitively_at_the_start(void **state) {
+    (void)state;
+    assert_unhealthy_with(REDIS_REPLY_ERROR, "loading dataset",
+                          "unhealthy: error reply to PING: loading dataset");
+    assert_unhealthy_with(REDIS_REPLY_ERROR, "ERR LOADING",
+                          "unhealthy: error reply to PING: ERR LOADING");
+}
+
+static void test_long_reply_is_quoted_up_to_200_characters(void **state) {
+    (void)state;
+    char text[400], expected[300];
+    memset(text, 'e', sizeof(text) - 1);
+    text[sizeof(text) - 1] = '\0';
+    snprintf(expected, sizeof(expected), "unhealthy: error reply to PING: %.200s", text);
+    assert_unhealthy_with(REDIS_REPLY_ERROR, text, expected);
+    snprintf(expected, sizeof(expected), "unhealthy: unexpected reply to PING: %.200s", text);
+    assert_unhealthy_with(REDIS_REPLY_STRING, text, expected);
+}
+
+/* ---- health_update: scenarios of results and the expected state after each ---- */
+
+enum { OK, FAIL, GONE }; /* a healthy result, an ambiguous failure, a definitive failure */
+
+struct step {
+    int result;
+    bool changed;      /* health_update's return */
+    bool healthy;      /* state.healthy afterwards */
+};
+
+struct scenario {
+    int rise, fall;
+    int n_steps;
+    struct step steps[12];
+};
+
+#define S(...) { __VA_ARGS__ }
+#define N_STEPS(...) (int)(sizeof((struct step[]){ __VA_ARGS__ }) / sizeof(struct step))
+#define SCENARIO(rise_, fall_, ...) \
+    { .rise = (rise_), .fall = (fall_), .n_steps = N_STEPS(__VA_ARGS__), .steps = { __VA_ARGS__ } }
+#define CHANGED true
+#define SAME false
+#define HEALTHY true
+#define UNHEALTHY false
+
+static const struct scenario first_healthy_result_decides_at_once =
+    SCENARIO(3, 3, S(OK, CHANGED, HEALTHY), S(OK, SAME, HEALTHY));
+
+static const struct scenario first_ambiguous_failure_decides_at_once =
+    SCENARIO(3, 3, S(FAIL, CHANGED, UNHEALTHY), S(FAIL, SAME, UNHEALTHY));
+
+static const struct scenario first_definitive_failure_decides_at_once =
+    SCENARIO(3, 3, S(GONE, CHANGED, UNHEALTHY));
+
+static const struct scenario healthy_turns_unhealthy_after_fall_failures =
+    SCENARIO(2, 3, S(OK, CHANGED, HEALTHY), S(FAIL, SAME, HEALTHY), S(FAIL, SAME, HEALTHY),
+             S(FAIL, CHANGED, UNHEALTHY), S(FAIL, SAME, UNHEALTHY));
+
+static const struct scenario unhealthy_turns_healthy_after_rise_successes =
+    SCENARIO(3, 2, S(FAIL, CHANGED, UNHEALTHY), S(OK, SAME, UNHEALTHY), S(OK, SAME, UNHEALTHY),
+             S(OK, CHANGED, HEALTHY), S(OK, SAME, HEALTHY));
+
+static const struct scenario interrupted_runs_start_counting_again =
+    SCENARIO(2, 2, S(OK, CHANGED, HEALTHY), S(FAIL, SAME, HEALTHY), S(OK, SAME, HEALTHY),
+             S(FAIL, SAME, HEALTHY), S(FAIL, CHANGED, UNHEALTHY), S(OK, SAME, UNHEALTHY),
+             S(FAIL, SAME, UNHEALTHY), S(OK, SAME, UNHEALTHY), S(OK, CHANGED, HEALTHY));
+
+static const struct scenario definitive_failure_flips_at_once_whatever_fall_says =
+    SCENARIO(2, 5, S(OK, CHANGED, HEALTHY), S(OK, SAME, HEALTHY), S(GONE, CHANGED, UNHEALTHY),
+             S(GONE, SAME, UNHEALTHY), S(OK, SAME, UNHEALTHY), S(OK, CHANGED, HEALTHY));
+
+static const struct scenario definitive_failure_after_ambiguous_ones_flips_at_once =
+    SCENARIO(2, 5, S(OK, CHANGED, HEALTHY), S(FAIL, SAME, HEALTHY), S(GONE, CHANGED, UNHEALTHY));
+
+static const struct scenario rise_and_fall_of_one_follow_every_result =
+    SCENARIO(1, 1, S(OK, CHANGED, HEALTHY), S(FAIL, CHANGED, UNHEALTHY), S(OK, CHANGED, HEALTHY),
+             S(OK, SAME, HEALTHY), S(FAIL, CHANGED, UNHEALTHY), S(FAIL, SAME, UNHEALTHY));
+
+static const struct scenario failures_while_unhealthy_change_nothing =
+    SCENARIO(2, 2, S(FAIL, CHANGED, UNHEALTHY), S(FAIL, SAME, UNHEALTHY), S(GONE, SAME, UNHEALTHY),
+             S(FAIL, SAME, UNHEALTHY));
+
+static void run_scenario(void **state) {
+    const struct scenario *sc = *state;
+    struct health_state hs = { 0 };
+    for (int i = 0; i < sc->n_steps; i++) {
+        const struct step *st = &sc->steps[i];
+        struct check_result result = { 0 };
+        result.healthy = st->result == OK;
+        result.evidence = st->result == GONE ? HEALTH_EVIDENCE_DEFINITIVE
+                                             : HEALTH_EVIDENCE_AMBIGUOUS;
+        bool changed = health_update(&hs, &result, sc->rise, sc->fall);
+        if (changed != st->changed || hs.healthy != st->healthy || !hs.known)
+            print_error("step %d (rise %d, fall %d): changed %d healthy %d known %d, "
+                        "expected changed %d healthy %d\n",
+                        i + 1, sc->rise, sc->fall, changed, hs.healthy, hs.known, st->changed,
+                        st->healthy);
+        assert_true(hs.known);
+        assert_int_equal(changed, st->changed);
+        assert_int_equal(hs.healthy, st->healthy);
+    }
+}
+
+/* One cmocka test per scenario, named for the behaviour it proves. */
+#define SCENARIO_TEST(sc) \
+    { .name = "test_health_update_" #sc, .test_func = run_scenario, .initial_state = (void *)&(sc) }
+
+/* ---- health_ready ---- */
+
+static struct redis_info replica_info(bool link_up, bool sync_in_progress) {
+    struct redis_info info;
+    memset(&info, 0, sizeof(info));
+    info.role = REDIS_ROLE_REPLICA;
+    info.master_link_up = link_up;
+    info.master_sync_in_progress = sync_in_progress;
+    info.slave_repl_offset = 100;
+    info.master_repl_offset = 100;
+    return info;
+}
+
+static struct redis_info master_info(void) {
+    struct redis_info info;
+    memset(&info, 0, sizeof(info));
+    info.role = REDIS_ROLE_MASTER;
+    info.master_repl_offset = 100;
+    return info;
+}
+
+static const struct peer_summary reachable_master = { true, REDIS_ROLE_MASTER, 10 };
+static const struct peer_summary reachable_replica = { true, REDIS_ROLE_REPLICA, 10 };
+static const struct peer_summary reachable_unknown = { true, REDIS_ROLE_UNKNOWN, -1 };
+static const struct peer_summary unreachable = { false, REDIS_ROLE_UNKNOWN, -1 };
+static const struct peer_summary unreachable_last_seen_master = { false, REDIS_ROLE_MASTER, 10 };
+
+static void test_ready_replica_in_sync_with_reachable_master_peer(void **state) {
+    (void)state;
+    struct redis_info info = replica_info(true, false);
+    char reason[128] = "";
+    assert_true(health_ready(&info, 10, &reachable_master, reason, sizeof(reason)));
+}
+
+static void test_not_ready_while_loading(void **state) {
+    (void)state;
+    struct redis_info info = replica_info(true, false);
+    info.loading = true;
+    char reason[128] = "";
+    assert_false(health_ready(&info, -1, &reachable_master, reason, sizeof(reason)));
+    assert_string_equal(reason, "unhealthy: LOADING dataset");
+}
+
+static void test_not_ready_while_loading_even_as_master(void **state) {
+    (void)state;
+    struct redis_info info = master_info();
+    info.loading = true;
+    char reason[128] = "";
+    assert_false(health_ready(&info, 10, &reachable_replica, reason, sizeof(reason)));
+    assert_string_equal(reason, "unhealthy: LOADING dataset");
+}
+
+static void test_not_ready_replica_in_full_sync_with_reachable_master_peer(void **state) {
+    (void)state;
+    struct redis_info info = replica_info(false, true);
+    char reason[128] = "";
+    assert_false(health_ready(&info, 0, &reachable_master, reason, sizeof(reason)));
+    assert_string_equal(reason, "unhealthy: full sync from master in progress");
+}
+
+static void test_not_ready_replica_with_link_down_to_reachable_master_peer(void **state) {
+    (void)state;
+    struct redis_info info = replica_info(false, false);
+    char reason[128] = "";
+    assert_false(health_ready(&info, 10, &reachable_master, reason, sizeof(reason)));
+    assert_string_equal(reason, "unhealthy: replica link to master is down");
+}
+
+static void test_full_sync_reason_wins_over_link_down(void **state) {
+    (void)state;
+    /* A full sync always has its link down; the sync is the more useful reason. */
+    struct redis_info info = replica_info(false, true);
+    char reason[128] = "";
+    assert_false(health_ready(&info, 0, &reachable_master, reason, sizeof(reason)));
+    assert_string_equal(reason, "unhealthy: full sync from master in progress");
+}
+
+static void test_ready_when_peer_unreachable_even_in_full_sync(void **state) {
+    (void)state;
+    char reason[128] = "";
+    struct redis_info info = replica_info(false, true);
+    assert_true(health_ready(&info, 0, &unreachable, reason, sizeof(reason)));
+    assert_true(health_ready(&info, 0, &unreachable_last_seen_master, reason, sizeof(reason)));
+    info = replica_info(false, false);
+    assert_true(health_ready(&info, 10, &unreachable, reason, sizeof(reason)));
+}
+
+static void test_ready_when_peer_is_not_a_master(void **state) {
+    (void)state;
+    struct redis_info info = replica_info(false, true);
+    char reason[128] = "";
+    assert_true(health_ready(&info, 0, &reachable_replica, reason, sizeof(reason)));
+    assert_true(health_ready(&info, 0, &reachable_unknown, reason, sizeof(reason)));
+}
+
+static void test_ready_local_master_with_data(void **state) {
+    (void)state;
+    struct redis_info info = master_info();
+    char reason[128] = "";
+    assert_true(health_ready(&info, 10, &reachable_master, reason, sizeof(reason)));
+    assert_true(health_ready(&info, 10, &reachable_replica, reason, sizeof(reason)));
+    assert_true(health_ready(&info, 10, &unreachable, reason, sizeof(reason)));
+}
+
+static void test_not_ready_empty_master_while_peer_master_has_keys(void **state) {
+    (void)state;
+    struct redis_info info = master_info();
+    char reason[160] = "";
+    assert_false(health_ready(&info, 0, &reachable_master, reason, sizeof(reason)));
+    assert_string_equal(reason, "unhealthy: empty master while the peer is a master with 10 keys "
+                                "(must refill from it first)");
+}
+
+static void test_ready_empty_master_when_peer_has_nothing_to_refill_from(void **state) {
+    (void)state;
+    struct redis_info info = master_info();
+    char reason[160] = "";
+    const struct peer_summary empty_peer = { true, REDIS_ROLE_MASTER, 0 };
+    const struct peer_summary peer_keys_unknown = { true, REDIS_ROLE_MASTER, -1 };
+    assert_true(health_ready(&info, 0, &empty_peer, reason, sizeof(reason)));
+    assert_true(health_ready(&info, 0, &peer_keys_unknown, reason, sizeof(reason)));
+    assert_true(health_ready(&info, 0, &reachable_replica, reason, sizeof(reason)));
+    assert_true(health_ready(&info, 0, &unreachable_last_seen_master, reason, sizeof(reason)));
+}
+
+static void test_ready_master_whose_key_count_is_unknown(void **state) {
+    (void)state;
+    struct redis_info info = master_info();
+    char reason[160] = "";
+    assert_true(health_ready(&info, -1, &reachable_master, reason, sizeof(reason)));
+}
+
+static void test_not_ready_reason_is_cut_to_its_buffer(void **state) {
+    (void)state;
+    struct redis_info info = replica_info(false, false);
+    char reason[12];
+    memset(reason, 'Z', sizeof(reason));
+    assert_false(health_ready(&info, 10, &reachable_master, reason, 10));
+    assert_string_equal(reason, "unhealthy");
+    assert_int_equal(reason[10], 'Z');
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pong_status_is_healthy),
+        cmocka_unit_test(test_pong_as_bulk_string_is_unhealthy),
+        cmocka_unit_test(test_other_status_is_unhealthy),
+        cmocka_unit_test(test_missing_text_is_unhealthy_without_crashing),
+        cmocka_unit_test(test_error_that_looks_like_a_known_one_is_not_it_as_status),
+        cmocka_unit_test(test_loading_error_is_named),
+        cmocka_unit_test(test_busy_error_is_named),
+        cmocka_unit_test(test_masterdown_error_is_named),
+        cmocka_unit_test(test_noauth_error_is_an_auth_failure),
+        cmocka_unit_test(test_wrongpass_error_is_an_auth_failure),
+        cmocka_unit_test(test_noperm_error_is_an_auth_failure),
+        cmocka_unit_test(test_known_error_code_without_message_is_named),
+        cmocka_unit_test(test_unknown_error_is_quoted),
+        cmocka_unit_test(test_prefix_lookalike_is_not_the_known_error),
+        cmocka_unit_test(test_known_error_is_matched_case_sensitively_at_the_start),
+        cmocka_unit_test(test_long_reply_is_quoted_up_to_200_characters),
+        SCENARIO_TEST(first_healthy_result_decides_at_once),
+        SCENARIO_TEST(first_ambiguous_failure_decides_at_once),
+        SCENARIO_TEST(first_definitive_failure_decides_at_once),
+        SCENARIO_TEST(healthy_turns_unhealthy_after_fall_failures),
+        SCENARIO_TEST(unhealthy_turns_healthy_after_rise_successes),
+        SCENARIO_TEST(interrupted_runs_start_counting_again),
+        SCENARIO_TEST(definitive_failure_flips_at_once_whatever_fall_says),
+        SCENARIO_TEST(definitive_failure_after_ambiguous_ones_flips_at_once),
+        SCENARIO_TEST(rise_and_fall_of_one_follow_every_result),
+        SCENARIO_TEST(failures_while_unhealthy_change_nothing),
+        cmocka_unit_test(test_ready_replica_in_sync_with_reachable_master_peer),
+        cmocka_unit_test(test_not_ready_while_loading),
+        cmocka_unit_test(test_not_ready_while_loading_even_as_master),
+        cmocka_unit_test(test_not_ready_replica_in_full_sync_with_reachable_master_peer),
+        cmocka_unit_test(test_not_ready_replica_with_link_down_to_reachable_master_peer),
+        cmocka_unit_test(test_full_sync_reason_wins_over_link_down),
+        cmocka_unit_test(test_ready_when_peer_unreachable_even_in_full_sync),
+        cmocka_unit_test(test_ready_when_peer_is_not_a_master),
+        cmocka_unit_test(test_ready_local_master_with_data),
+        cmocka_unit_test(test_not_ready_empty_master_while_peer_master_has_keys),
+        cmocka_unit_test(test_ready_empty_master_when_peer_has_nothing_to_refill_from),
+        cmocka_unit_test(test_ready_master_whose_key_count_is_unknown),
+        cmocka_unit_test(test_not_ready_reason_is_cut_to_its_buffer),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
