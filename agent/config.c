@@ -24,19 +24,22 @@ struct key_spec {
     size_t size;                 /* KEY_STRING: buffer size */
     long min, max;               /* KEY_INT: inclusive range */
     const char *const *choices;  /* KEY_ENUM: NULL-terminated names, stored as an int index */
+    bool nonzero;                /* KEY_INT: 0 is refused */
 };
 
 static const char *const on_catchup_timeout_names[] = { "promote", "stay", NULL };
 static const char *const log_target_names[] = { "auto", "journal", "syslog", "stderr", NULL };
 static const char *const log_level_names[] = { "error", "warning", "info", "debug", NULL };
 
-#define STR(sec, key, field) { sec, key, KEY_STRING, offsetof(struct config, field), \
-                               sizeof(((struct config *)0)->field), 0, 0, NULL }
-#define INT(sec, key, field, lo, hi) { sec, key, KEY_INT, offsetof(struct config, field), \
-                                       0, lo, hi, NULL }
-#define BOOL(sec, key, field) { sec, key, KEY_BOOL, offsetof(struct config, field), 0, 0, 0, NULL }
-#define ENUM(sec, key, field, names) { sec, key, KEY_ENUM, offsetof(struct config, field), \
-                                       0, 0, 0, names }
+#define FIELD(sec, key, t, field) .section = sec, .name = key, .type = t, \
+                                  .offset = offsetof(struct config, field)
+#define STR(sec, key, field) \
+    { FIELD(sec, key, KEY_STRING, field), .size = sizeof(((struct config *)0)->field) }
+#define INT(sec, key, field, lo, hi) { FIELD(sec, key, KEY_INT, field), .min = lo, .max = hi }
+#define INT_NONZERO(sec, key, field, lo, hi) \
+    { FIELD(sec, key, KEY_INT, field), .min = lo, .max = hi, .nonzero = true }
+#define BOOL(sec, key, field) { FIELD(sec, key, KEY_BOOL, field) }
+#define ENUM(sec, key, field, names) { FIELD(sec, key, KEY_ENUM, field), .choices = names }
 
 /* Timeouts of the peer default to -1, meaning "same as [redis]" (resolved after parsing). */
 static const struct key_spec keys[] = {
@@ -61,7 +64,7 @@ static const struct key_spec keys[] = {
     INT("check", "rise", check.rise, 1, 100),
     INT("check", "fall", check.fall, 1, 100),
     STR("check", "track_file", check.track_file),
-    INT("check", "fail_value", check.fail_value, -254, 254),
+    INT_NONZERO("check", "fail_value", check.fail_value, -254, 254),
     INT("check", "peer_interval_ms", check.peer_interval_ms, 10, 60000),
 
     STR("keepalived", "instance", keepalived.instance),
@@ -139,6 +142,7 @@ struct parse_state {
     const char *text; /* remaining input */
     int line;
     int error_line;
+    int long_line; /* first line that did not fit inih's buffer, 0 if none */
     char *err;
     size_t err_size;
 };
@@ -154,8 +158,10 @@ static int parse_long(const char *s, long *out) {
     char *end;
     errno = 0;
     long v = strtol(s, &end, 10);
-    if (errno || end == s || *end != '\0')
+    if (end == s || *end != '\0')
         return -EINVAL;
+    if (errno == ERANGE)
+        return -ERANGE;
     *out = v;
     return 0;
 }
@@ -186,13 +192,18 @@ static int key_store(struct config *cfg, const struct key_spec *k, const char *v
         return 0;
     case KEY_INT: {
         long v;
-        if (parse_long(value, &v) < 0) {
+        int r = parse_long(value, &v);
+        if (r == -EINVAL) {
             snprintf(why, why_size, "not a whole number");
             return -EINVAL;
         }
-        if (v < k->min || v > k->max) {
+        if (r == -ERANGE || v < k->min || v > k->max) {
             snprintf(why, why_size, "out of range (%ld to %ld)", k->min, k->max);
             return -ERANGE;
+        }
+        if (k->nonzero && v == 0) {
+            snprintf(why, why_size, "must be non-zero (0 is what keepalived reads as healthy)");
+            return -EINVAL;
         }
         *(int *)field = (int)v;
         return 0;
@@ -250,12 +261,21 @@ static char *read_line(char *str, int num, void *stream) {
         return NULL;
     const char *nl = strchr(st->text, '\n');
     size_t len = nl ? (size_t)(nl - st->text) + 1 : strlen(st->text);
-    if (len > (size_t)num - 1)
-        len = (size_t)num - 1;
-    memcpy(str, st->text, len);
-    str[len] = '\0';
-    st->text += len;
     st->line++;
+    const char *first = st->text + strspn(st->text, " \t");
+    if (len > (size_t)num - 1 && (*first == ';' || *first == '#')) {
+        snprintf(str, (size_t)num, "#\n"); /* a long comment is still just a comment */
+    } else if (len > (size_t)num - 1) {
+        /* Never hand inih a piece of a line: it would read the rest as another line
+         * (or a continuation). An unclosed "[" makes it report this line instead. */
+        if (!st->long_line)
+            st->long_line = st->line;
+        snprintf(str, (size_t)num, "[\n");
+    } else {
+        memcpy(str, st->text, len);
+        str[len] = '\0';
+    }
+    st->text += len;
     return str;
 }
 
@@ -276,12 +296,6 @@ static int config_validate(struct config *cfg, const char *name, char *err, size
                  name);
         return -EINVAL;
     }
-    if (cfg->check.fail_value == 0) {
-        snprintf(err, err_size,
-                 "%s: [check] fail_value = 0: must be non-zero (0 is what keepalived reads as "
-                 "healthy)", name);
-        return -EINVAL;
-    }
     inherit_int(&cfg->peer.connect_timeout_ms, cfg->redis.connect_timeout_ms);
     inherit_int(&cfg->peer.command_timeout_ms, cfg->redis.command_timeout_ms);
     inherit_string(cfg->peer.user, sizeof(cfg->peer.user), cfg->redis.user);
@@ -299,6 +313,11 @@ int config_parse_string(struct config *cfg, const char *name, const char *text, 
     err[0] = '\0';
 
     int r = ini_parse_stream(read_line, &st, handle_entry, &st);
+    if (r > 0 && r == st.long_line) {
+        snprintf(err, err_size, "%s:%d: line too long (at most %d characters)", name, r,
+                 INI_MAX_LINE - 2);
+        return -EINVAL;
+    }
     if (r > 0 && (!st.error_line || r < st.error_line)) {
         snprintf(err, err_size, "%s:%d: syntax error: expected [section] or key = value", name,
                  r);
@@ -342,14 +361,16 @@ int config_read_password_file(const char *path, char *out, size_t out_size, char
     buf[n] = '\0';
     buf[strcspn(buf, "\r\n")] = '\0';
     size_t len = strlen(buf);
+    r = 0;
     if (len == 0 || len >= out_size) {
         snprintf(err, err_size, len ? "first line too long (at most %zu characters)"
                                     : "first line is empty", out_size - 1);
-        return -EINVAL;
+        r = -EINVAL;
+    } else {
+        memcpy(out, buf, len + 1);
     }
-    memcpy(out, buf, len + 1);
-    explicit_bzero(buf, sizeof(buf));
-    return 0;
+    explicit_bzero(buf, sizeof(buf)); /* no copy of the secret left on the stack */
+    return r;
 }
 
 static int endpoint_read_password(struct redis_endpoint *ep, const char *section,

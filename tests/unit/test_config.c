@@ -704,8 +704,30 @@ static void test_printed_config_parses_back_to_the_same_values(void **state) {
     assert_memory_equal(&cfg, &again, sizeof(cfg));
 }
 
+
+static void test_long_comment_line_is_ignored_and_keeps_line_numbers(void **state) {
+    (void)state;
+    struct config cfg;
+    char err[512], text[1024];
+    snprintf(text, sizeof(text), "# %0300d\n[peer]\nhost = x\n[redis]\nport = nope\n", 0);
+    assert_int_equal(config_parse_string(&cfg, "t.conf", text, err, sizeof(err)), -EINVAL);
+    assert_string_equal(err, "t.conf:5: [redis] port = nope: not a whole number");
+}
+
+static void test_long_value_line_is_refused_not_split(void **state) {
+    (void)state;
+    struct config cfg;
+    char err[512], text[1024];
+    /* Once read in 200-byte pieces, the tail became a continuation that set port 6381. */
+    snprintf(text, sizeof(text), "[peer]\nhost = x\n[redis]\nport = 6380 ; %0185d\n  6381\n", 0);
+    assert_int_equal(config_parse_string(&cfg, "t.conf", text, err, sizeof(err)), -EINVAL);
+    assert_string_equal(err, "t.conf:4: line too long (at most 198 characters)");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_long_comment_line_is_ignored_and_keeps_line_numbers),
+        cmocka_unit_test(test_long_value_line_is_refused_not_split),
         cmocka_unit_test(test_defaults_fill_every_key_when_only_peer_host_is_given),
         cmocka_unit_test(test_every_key_is_stored_in_its_field),
         cmocka_unit_test(test_peer_auth_and_timeouts_inherit_from_redis_when_unset),
