@@ -66,14 +66,23 @@ bool health_update(struct health_state *state, const struct check_result *result
     return !was_known || before != state->healthy;
 }
 
-bool health_ready(const struct redis_info *local, bool peer_reachable,
-                  enum redis_role peer_role, char *reason, int reason_size) {
+bool health_ready(const struct redis_info *local, long long local_keys,
+                  const struct peer_summary *peer, char *reason, int reason_size) {
     if (local->loading) {
         snprintf(reason, (size_t)reason_size, "unhealthy: LOADING dataset");
         return false;
     }
-    if (!peer_reachable || peer_role != REDIS_ROLE_MASTER || local->role != REDIS_ROLE_REPLICA)
+    if (!peer->reachable || peer->role != REDIS_ROLE_MASTER)
         return true;
+    if (local->role == REDIS_ROLE_MASTER) {
+        if (local_keys == 0 && peer->keys > 0) {
+            snprintf(reason, (size_t)reason_size,
+                     "unhealthy: empty master while the peer is a master with %lld keys "
+                     "(must refill from it first)", peer->keys);
+            return false;
+        }
+        return true;
+    }
     if (local->master_sync_in_progress) {
         snprintf(reason, (size_t)reason_size, "unhealthy: full sync from master in progress");
         return false;

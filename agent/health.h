@@ -37,12 +37,23 @@ struct health_state {
 bool health_update(struct health_state *state, const struct check_result *result, int rise,
                    int fall);
 
-/* Readiness gating: whether a Redis that answers PING should still be reported
- * unhealthy because it must catch up before it may hold the VIP. A replica that is
- * loading, in a full sync, or has its link down while its master (the peer) is a
- * reachable master, is not ready. When the peer is unreachable, a running Redis is
- * always ready, so that someone holds the VIP. Writes the reason when not ready. */
-bool health_ready(const struct redis_info *local, bool peer_reachable,
-                  enum redis_role peer_role, char *reason, int reason_size);
+/* What readiness gating knows of the peer. */
+struct peer_summary {
+    bool reachable;
+    enum redis_role role;
+    long long keys; /* -1 when unknown */
+};
+
+/* Readiness gating: whether a Redis that answers PING must still be reported
+ * unhealthy because it has to catch up before it may hold the VIP:
+ *  - it is loading;
+ *  - it is a replica in a full sync, or with its link down, while the peer is a
+ *    reachable master;
+ *  - it is an empty master (no keys, restarted without data) while the peer is a
+ *    reachable master that has keys: it must refill from the peer first.
+ * When the peer is unreachable a running Redis is always ready, so that someone
+ * holds the VIP. local_keys is -1 when unknown. Writes the reason when not ready. */
+bool health_ready(const struct redis_info *local, long long local_keys,
+                  const struct peer_summary *peer, char *reason, int reason_size);
 
 #endif

@@ -1,11 +1,14 @@
 /* Command line: global options, then one command. Each command loads the config
  * itself, so a config error is reported (exit 2) before anything touches Redis. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "control.h"
+#include "daemon.h"
 #include "config.h"
 #include "log.h"
 #include "notification.h"
@@ -34,6 +37,10 @@ static void usage(FILE *out) {
             "                 exit 0 healthy, 1 unhealthy, 2 config error\n"
             "  notify ARGS    keepalived notify hook: INSTANCE|GROUP NAME STATE PRIORITY\n"
             "                 or master|backup|fault|stop; re-points replication\n"
+            "  run            the daemon: continuous checks into the track file, transitions\n"
+            "                 from the notify FIFO, VIP watch, control socket\n"
+            "  status [--json]        ask the running daemon for its state\n"
+            "  maintenance on|off     move the VIP away for planned work (and back)\n"
             "  config-test    validate the config and print the effective values\n"
             "  version        print the version\n"
             "\n"
@@ -76,6 +83,29 @@ static int setup_logging(const struct config *cfg) {
     return r;
 }
 
+/* Send a request to the daemon of the configured run_dir and print its reply.
+ * Returns the exit status, or -1 when no daemon listens (r says why). */
+static int ask_daemon(const struct config *cfg, const char *request, bool quiet_ok, int *r) {
+    char reply[CONTROL_REPLY_MAX];
+    *r = control_request(cfg->agent.run_dir, request, reply, sizeof(reply));
+    if (*r < 0)
+        return -1;
+    bool ok = strncmp(reply, "ok", 2) == 0;
+    const char *body = ok ? reply + strcspn(reply, "\n") : reply;
+    if (*body == '\n')
+        body++;
+    if (!ok)
+        fprintf(stderr, "redis-vrrp-agent: daemon: %s", reply);
+    else if (!quiet_ok)
+        fputs(body, stdout);
+    return ok ? 0 : 1;
+}
+
+static const char *daemon_absent_reason(int r) {
+    return r == -ENOENT || r == -ECONNREFUSED ? "no daemon is running for this run_dir"
+                                              : strerror(-r);
+}
+
 static int cmd_notify(const struct command_line *cl) {
     struct notification n;
     char err[300];
@@ -88,13 +118,65 @@ static int cmd_notify(const struct command_line *cl) {
         return EXIT_CONFIG;
     if (setup_logging(&cfg) < 0)
         return EXIT_CONFIG;
+    /* With a daemon running, hand over: it orders notifications from every source. */
+    char request[300];
+    int r;
+    notification_format(&n, request + 7, sizeof(request) - 7);
+    memcpy(request, "notify ", 7);
+    int status = ask_daemon(&cfg, request, true, &r);
+    if (status >= 0)
+        return status;
     if (!notification_matches(&n, cfg.keepalived.instance)) {
-        char text[200];
-        notification_format(&n, text, sizeof(text));
-        log_info("ignoring %s: not about instance %s", text, cfg.keepalived.instance);
+        log_info("ignoring %s: not about instance %s", request + 7, cfg.keepalived.instance);
         return 0;
     }
     return notify_run_inline(&cfg, &n);
+}
+
+static int cmd_run(const struct command_line *cl) {
+    struct config cfg;
+    if (cl->argc > 0) {
+        fprintf(stderr, "redis-vrrp-agent run: unexpected argument '%s'\n", cl->argv[0]);
+        return EXIT_USAGE;
+    }
+    if (load_config(cl, &cfg) < 0 || setup_logging(&cfg) < 0)
+        return EXIT_CONFIG;
+    return daemon_run(&cfg, cl->config_path);
+}
+
+static int cmd_status(const struct command_line *cl) {
+    bool json = cl->argc == 1 && strcmp(cl->argv[0], "--json") == 0;
+    if (cl->argc > 1 || (cl->argc == 1 && !json)) {
+        fprintf(stderr, "redis-vrrp-agent status: usage: status [--json]\n");
+        return EXIT_USAGE;
+    }
+    struct config cfg;
+    if (load_config(cl, &cfg) < 0)
+        return EXIT_CONFIG;
+    int r, status = ask_daemon(&cfg, json ? "status --json" : "status", false, &r);
+    if (status < 0) {
+        fprintf(stderr, "redis-vrrp-agent status: %s\n", daemon_absent_reason(r));
+        return 3; /* like systemctl status: not running */
+    }
+    return status;
+}
+
+static int cmd_maintenance(const struct command_line *cl) {
+    if (cl->argc != 1 || (strcmp(cl->argv[0], "on") != 0 && strcmp(cl->argv[0], "off") != 0)) {
+        fprintf(stderr, "redis-vrrp-agent maintenance: usage: maintenance on|off\n");
+        return EXIT_USAGE;
+    }
+    struct config cfg;
+    if (load_config(cl, &cfg) < 0)
+        return EXIT_CONFIG;
+    char request[32];
+    snprintf(request, sizeof(request), "maintenance %s", cl->argv[0]);
+    int r, status = ask_daemon(&cfg, request, false, &r);
+    if (status < 0) {
+        fprintf(stderr, "redis-vrrp-agent maintenance: %s\n", daemon_absent_reason(r));
+        return 1;
+    }
+    return status;
 }
 
 static int cmd_config_test(const struct command_line *cl) {
@@ -121,6 +203,9 @@ static const struct command commands[] = {
     { "check", cmd_check },
     { "config-test", cmd_config_test },
     { "notify", cmd_notify },
+    { "run", cmd_run },
+    { "status", cmd_status },
+    { "maintenance", cmd_maintenance },
     { "version", cmd_version },
 };
 

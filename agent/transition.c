@@ -487,8 +487,8 @@ static void finish(struct transition *t, enum transition_outcome outcome) {
     if (outcome == TRANSITION_OK)
         log_state("%s done in %ld ms: %s", state, ms, t->summary);
     else if (outcome == TRANSITION_SUPERSEDED)
-        log_state("%s superseded by a newer notification after %ld ms, at step %s", state, ms,
-                  t->waiting ? t->wait_what : "between steps");
+        log_state("%s superseded by a newer notification after %ld ms, while waiting for %s", state, ms,
+                  t->waiting ? t->wait_what : "its next step");
     else {
         log_error("%s failed after %ld ms: %s", state, ms, t->error);
         log_state("%s failed after %ld ms: %s", state, ms, t->error);

@@ -1,0 +1,113 @@
+/* Local Redis watch. */
+#include "local_watch.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "check.h"
+#include "log.h"
+#include "transition.h"
+
+static void watch_connection(struct local_watch *lw);
+
+/* Keys in every database, only when gating needs them (an empty master). */
+static long long count_keys(struct redis_conn *conn) {
+    redisReply *reply = redis_conn_command(conn, "INFO keyspace");
+    long long keys = -1;
+    struct redis_info info;
+    if (reply && reply->type == REDIS_REPLY_STRING)
+        keys = redis_info_parse(reply->str, &info) == 0 ? info.keys : 0;
+    if (reply)
+        freeReplyObject(reply);
+    return keys;
+}
+
+static void run_check(struct local_watch *lw) {
+    struct check_result result;
+    /* The connection may be closed and reopened below: stop watching its fd first. */
+    lw->fd_watch = sd_event_source_disable_unref(lw->fd_watch);
+    check_run(&lw->conn, &result, &lw->info);
+    lw->info_valid = result.healthy;
+    lw->keys = -1;
+    lw->checks++;
+
+    if (result.healthy) {
+        struct peer_summary peer = { .reachable = false, .keys = -1 };
+        if (lw->peer_summary)
+            lw->peer_summary(&peer, lw->userdata);
+        if (peer.reachable && peer.role == REDIS_ROLE_MASTER &&
+            lw->info.role == REDIS_ROLE_MASTER && peer.keys > 0)
+            lw->keys = count_keys(&lw->conn);
+        char reason[sizeof(result.reason)];
+        if (!health_ready(&lw->info, lw->keys, &peer, reason, sizeof(reason))) {
+            result.healthy = false;
+            result.evidence = HEALTH_EVIDENCE_AMBIGUOUS;
+            snprintf(result.reason, sizeof(result.reason), "%s", reason);
+        }
+    }
+    bool changed = health_update(&lw->health, &result, lw->cfg->check.rise, lw->cfg->check.fall);
+    if (changed || strcmp(result.reason, lw->last.reason) != 0)
+        log_info("local Redis: %s%s", result.reason,
+                 changed ? (lw->health.healthy ? " -> healthy" : " -> unhealthy") : "");
+    lw->last = result;
+    watch_connection(lw);
+    if (lw->on_check)
+        lw->on_check(lw, changed, lw->userdata);
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+    (void)usec;
+    struct local_watch *lw = userdata;
+    sd_event_source_set_time(s, monotonic_usec() + (uint64_t)lw->cfg->check.interval_ms * 1000u);
+    sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+    run_check(lw);
+    return 0;
+}
+
+/* The idle connection became readable: Redis never speaks unasked, so this is the
+ * server closing it. Check now: a refused reconnect is definitive (Redis is gone). */
+static int on_connection_event(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+    (void)s;
+    struct local_watch *lw = userdata;
+    char byte;
+    ssize_t n = recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    bool hangup = revents & (EPOLLHUP | EPOLLRDHUP | EPOLLERR);
+    if (!hangup && (n > 0 || (n < 0 && errno == EAGAIN)))
+        return 0; /* unexpected data or a spurious wake-up: the next check reads it */
+    log_info("local Redis closed our connection: checking at once");
+    lw->fd_watch = sd_event_source_disable_unref(lw->fd_watch);
+    redis_conn_close(&lw->conn);
+    run_check(lw);
+    return 0;
+}
+
+static void watch_connection(struct local_watch *lw) {
+    if (!redis_conn_is_open(&lw->conn))
+        return;
+    int r = sd_event_add_io(lw->event, &lw->fd_watch, lw->conn.ctx->fd,
+                            EPOLLIN | EPOLLRDHUP, on_connection_event, lw);
+    if (r < 0)
+        log_warning("cannot watch the local Redis connection: %s (falling back to polling)",
+                    strerror(-r));
+}
+
+int local_watch_start(struct local_watch *lw, sd_event *event, const struct config *cfg,
+                      local_watch_fn on_check, peer_summary_fn peer_summary, void *userdata) {
+    memset(lw, 0, sizeof(*lw));
+    lw->cfg = cfg;
+    lw->event = event;
+    lw->on_check = on_check;
+    lw->peer_summary = peer_summary;
+    lw->userdata = userdata;
+    lw->keys = -1;
+    redis_conn_init(&lw->conn, &cfg->redis);
+    return sd_event_add_time(event, &lw->timer, CLOCK_MONOTONIC, 0, 1, on_timer, lw);
+}
+
+void local_watch_stop(struct local_watch *lw) {
+    lw->fd_watch = sd_event_source_disable_unref(lw->fd_watch);
+    lw->timer = sd_event_source_disable_unref(lw->timer);
+    redis_conn_close(&lw->conn);
+}
