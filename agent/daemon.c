@@ -80,6 +80,8 @@ static void check_split_brain(struct agent *a) {
         a->split_brain_since_usec = now;
     if (now - a->split_brain_since_usec < SPLIT_BRAIN_CONFIRM_MS * 1000u)
         return;
+    if (!a->split_brain)
+        log_state("split brain: both nodes are masters");
     if (!a->split_brain || now - a->split_brain_logged_usec >= SPLIT_BRAIN_LOG_EVERY_MS * 1000u) {
         log_error("split brain: the local Redis and the peer are both masters (local offset "
                   "%lld, peer offset %lld, VIP %s)", a->local.info.master_repl_offset,
@@ -105,8 +107,12 @@ static void reconcile(struct agent *a) {
         a->reconcile_since_usec = now;
         return;
     }
+    /* An empty master (restarted without data) loses nothing by becoming a replica,
+     * and the sooner it refills the sooner it may take the VIP back: no grace. */
+    bool empty_master = action == RECONCILE_BACKUP && a->local.keys == 0;
     if (action == RECONCILE_NONE ||
-        now - a->reconcile_since_usec < (uint64_t)a->cfg.keepalived.reconcile_grace_ms * 1000u)
+        (!empty_master &&
+         now - a->reconcile_since_usec < (uint64_t)a->cfg.keepalived.reconcile_grace_ms * 1000u))
         return;
     char why[200];
     snprintf(why, sizeof(why), "reconcile: VIP %s and local Redis %s for %ld ms",
