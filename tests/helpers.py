@@ -124,3 +124,132 @@ def run_agent(*args, config=None, timeout=30, **kw):
         cmd += ["-c", str(config)]
     cmd += [str(a) for a in args]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, **kw)
+
+
+# ---- Two nodes, keepalived emulated: node configs, notify runs, a client behind the VIP ----
+import threading  # noqa: E402  (appended section: the helpers above stay untouched)
+
+
+def write_node_config(node_dir, local, peer, instance="VI_1", **transition):
+    """Agent config for one node of a pair: [redis] is `local`, [peer] is `peer` (both
+    RedisServer on 127.0.0.1, so REPLICAOF and INFO's master_host agree), with a
+    run_dir, snapshot_dir and state_log of the node's own under node_dir. Extra
+    keyword arguments go into [transition]. Returns the config path."""
+    node_dir = Path(node_dir)
+    node_dir.mkdir(parents=True, exist_ok=True)
+    sections = {
+        "agent": {"run_dir": node_dir / "run"},
+        "redis": {"host": "127.0.0.1", "port": local.port, "connect_timeout_ms": 200,
+                  "command_timeout_ms": 1000},
+        "peer": {"host": "127.0.0.1", "port": peer.port},
+        "keepalived": {"instance": instance},
+        "transition": {"snapshot_dir": node_dir / "snapshots", **transition},
+        "log": {"target": "stderr", "level": "debug", "state_log": node_dir / "state.log"},
+    }
+    return write_config(node_dir / "agent.conf", sections)
+
+
+def start_agent(*args, config=None):
+    """Start the agent without waiting for it (notify runs overlap as keepalived's do)."""
+    cmd = [str(AGENT)] + (["-c", str(config)] if config else []) + [str(a) for a in args]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish_agent(proc, timeout=30):
+    """Wait for a start_agent() process; returns a CompletedProcess. A run that outlives
+    the timeout is killed and fails the test (a hang guard, not a pacing device)."""
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        raise AssertionError(f"{proc.args} still running after {timeout}s; stderr:\n{err}")
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def fill_keys(server, count, prefix="k", value_size=16, batch=5000):
+    """SET prefix:<i> to a value of value_size bytes for i in range(count), pipelined."""
+    c = server.client()
+    for start in range(0, count, batch):
+        pipe = c.pipeline(transaction=False)
+        for i in range(start, min(start + batch, count)):
+            pipe.set(f"{prefix}:{i}", str(i).rjust(value_size, "x"))
+        pipe.execute()
+
+
+def missing_keys(server, keys, batch=5000):
+    """The keys of `keys` that `server` does not hold."""
+    c = server.client()
+    missing = []
+    for start in range(0, len(keys), batch):
+        chunk = keys[start:start + batch]
+        missing += [k for k, v in zip(chunk, c.mget(chunk)) if v is None]
+    return missing
+
+
+def replica_in_sync(replica, master):
+    """True when `replica` replicates from `master` with the link up, no sync running,
+    and its offset equal to the master's."""
+    r = replica.info("replication")
+    m = master.info("replication")
+    return (r["role"] == "slave" and r["master_port"] == master.port
+            and r["master_link_status"] == "up" and not r["master_sync_in_progress"]
+            and r["slave_repl_offset"] == m["master_repl_offset"])
+
+
+class Vip:
+    """The emulated keepalived VIP: only which server clients write to."""
+
+    def __init__(self, holder):
+        self.holder = holder
+
+
+class VipWriter(threading.Thread):
+    """A client behind the VIP: SET w:<n> <n> with a new n each attempt to whichever
+    server the VIP names. An OK is an acknowledged write; any error (READONLY, refused,
+    timeout) is not, and the next attempt uses a new key. Bounded by stop(), a count
+    and a time cap."""
+
+    def __init__(self, vip, max_writes=200000, max_seconds=40, socket_timeout=0.5):
+        super().__init__(daemon=True)
+        self.vip = vip
+        self.max_writes = max_writes
+        self.max_seconds = max_seconds
+        self.socket_timeout = socket_timeout
+        self.acked = []           # keys whose SET got OK, in order
+        self.acked_by_port = {}   # port -> count of OKs from that server
+        self.errors = {}          # exception class name -> count
+        self.attempts = 0
+        self._stop_event = threading.Event()
+
+    def run(self):
+        clients = {}
+        deadline = time.monotonic() + self.max_seconds
+        while (not self._stop_event.is_set() and self.attempts < self.max_writes
+               and time.monotonic() < deadline):
+            server = self.vip.holder
+            client = clients.get(server.port)
+            if client is None:
+                client = clients[server.port] = redis.Redis(
+                    host="127.0.0.1", port=server.port, password=server.password,
+                    socket_timeout=self.socket_timeout, socket_connect_timeout=self.socket_timeout)
+            self.attempts += 1
+            key = f"w:{self.attempts}"
+            try:
+                if client.set(key, self.attempts) is True:
+                    self.acked.append(key)
+                    self.acked_by_port[server.port] = self.acked_by_port.get(server.port, 0) + 1
+            except redis.RedisError as e:
+                name = type(e).__name__
+                self.errors[name] = self.errors.get(name, 0) + 1
+                self._stop_event.wait(0.001)  # do not spin on a refusing server
+        for client in clients.values():
+            client.close()
+
+    def acked_on(self, server):
+        return self.acked_by_port.get(server.port, 0)
+
+    def stop(self, timeout=10):
+        self._stop_event.set()
+        self.join(timeout)
+        assert not self.is_alive(), "writer did not stop"
