@@ -10,7 +10,14 @@
 #include "log.h"
 #include "transition.h"
 
+/* After Redis closed our connection, re-check this often, this many times, until the
+ * evidence is definitive: a killed Redis may still accept (then reset) a connection
+ * for a moment before its listening socket is gone. */
+#define QUICK_RECHECK_USEC 2000u
+#define QUICK_RECHECKS 25
+
 static void watch_connection(struct local_watch *lw);
+static void schedule_check(struct local_watch *lw, uint64_t delay_usec);
 
 /* Keys in every database, only when gating needs them (an empty master). */
 static long long count_keys(struct redis_conn *conn) {
@@ -53,15 +60,26 @@ static void run_check(struct local_watch *lw) {
                  changed ? (lw->health.healthy ? " -> healthy" : " -> unhealthy") : "");
     lw->last = result;
     watch_connection(lw);
+    if (result.healthy || result.evidence == HEALTH_EVIDENCE_DEFINITIVE)
+        lw->quick_rechecks = 0;
+    if (lw->quick_rechecks > 0) {
+        lw->quick_rechecks--;
+        schedule_check(lw, QUICK_RECHECK_USEC);
+    }
     if (lw->on_check)
         lw->on_check(lw, changed, lw->userdata);
 }
 
+static void schedule_check(struct local_watch *lw, uint64_t delay_usec) {
+    sd_event_source_set_time(lw->timer, monotonic_usec() + delay_usec);
+    sd_event_source_set_enabled(lw->timer, SD_EVENT_ONESHOT);
+}
+
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+    (void)s;
     (void)usec;
     struct local_watch *lw = userdata;
-    sd_event_source_set_time(s, monotonic_usec() + (uint64_t)lw->cfg->check.interval_ms * 1000u);
-    sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+    schedule_check(lw, (uint64_t)lw->cfg->check.interval_ms * 1000u);
     run_check(lw);
     return 0;
 }
@@ -79,6 +97,8 @@ static int on_connection_event(sd_event_source *s, int fd, uint32_t revents, voi
     log_info("local Redis closed our connection: checking at once");
     lw->fd_watch = sd_event_source_disable_unref(lw->fd_watch);
     redis_conn_close(&lw->conn);
+    lw->quick_rechecks = QUICK_RECHECKS;
+    schedule_check(lw, (uint64_t)lw->cfg->check.interval_ms * 1000u);
     run_check(lw);
     return 0;
 }

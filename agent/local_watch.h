@@ -31,6 +31,7 @@ struct local_watch {
     bool info_valid;
     long long keys;             /* -1 unless gating needed it */
     unsigned long checks;
+    int quick_rechecks;         /* left after the server closed our connection */
 
     local_watch_fn on_check;
     peer_summary_fn peer_summary;

@@ -1,0 +1,19 @@
+"""make bench: every benchmark, printed. `run.py SECTION...` runs only those
+(check, notify, daemon, lab). Nothing here is a pass/fail test."""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent / "scripts"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import local  # noqa: E402
+
+ALL = ["check", "notify", "daemon", "lab"]
+
+if __name__ == "__main__":
+    sections = sys.argv[1:] or ALL
+    local.main(sections)
+    if "lab" in sections:
+        import failover  # noqa: E402
+        failover.main()
