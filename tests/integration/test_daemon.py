@@ -1,0 +1,662 @@
+"""`redis-vrrp-agent run`, the daemon, against real redis-server processes: the track
+file keepalived reads, the notify FIFO keepalived writes, the control socket (`notify`,
+`status`, `maintenance`), SIGHUP reloads, the run_dir lock and VIP reconciliation. The
+daemon runs as a subprocess with everything it writes under tmp_path; its stderr goes to
+a file that is printed when a test fails."""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import redis
+
+from helpers import AGENT, RedisServer, free_port, run_agent, wait_for, write_config
+
+# Full syncs start at once instead of after the default 5 s wait for more replicas.
+FAST_FULL_SYNC = "repl-diskless-sync-delay 0"
+CLOCK_TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
+
+
+class Daemon:
+    """One `redis-vrrp-agent run` with a config and a directory of its own under
+    `base`: run_dir, track file, notify FIFO, state log, snapshots and its stderr.
+    `sections` override or add config keys ({"check": {"fail_value": 7}}); `prefix`
+    goes before the command line (e.g. `ip netns exec NS`)."""
+
+    def __init__(self, base, name, local_port, peer_port, sections=None, prefix=()):
+        self.name = name
+        self.dir = Path(base) / name
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.config = self.dir / "agent.conf"
+        self.run_dir = self.dir / "run"
+        self.track_file = self.dir / "track"
+        self.fifo = self.dir / "notify.fifo"
+        self.state_log = self.dir / "state.log"
+        self.stderr_path = self.dir / "daemon.stderr"
+        self.prefix = list(prefix)
+        self.local_port = local_port
+        self.peer_port = peer_port
+        self.proc = None
+        self.write_config(sections or {})
+
+    def config_sections(self, overrides):
+        sections = {
+            "agent": {"run_dir": self.run_dir},
+            "redis": {"host": "127.0.0.1", "port": self.local_port, "connect_timeout_ms": 200,
+                      "command_timeout_ms": 500},
+            "peer": {"host": "127.0.0.1", "port": self.peer_port},
+            "check": {"track_file": self.track_file},
+            "keepalived": {"instance": "VI_1", "notify_fifo": self.fifo},
+            "transition": {"snapshot_dir": self.dir / "snapshots"},
+            "log": {"target": "stderr", "level": "debug", "state_log": self.state_log},
+        }
+        for section, keys in overrides.items():
+            sections.setdefault(section, {}).update(keys)
+        return sections
+
+    def write_config(self, overrides):
+        write_config(self.config, self.config_sections(overrides))
+
+    def start(self, timeout=10):
+        """Start the daemon and wait until it is ready: its first check has written the
+        track file (a stale one is removed first, so the file proves this run)."""
+        self.track_file.unlink(missing_ok=True)
+        with open(self.stderr_path, "a") as err:
+            err.write(f"---- {' '.join(self.command())}\n")
+            err.flush()
+            self.proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL,
+                                         stdout=err, stderr=err)
+
+        def ready():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"daemon {self.name} exited with {self.proc.returncode}"
+                                     f" before it was ready; log:\n{self.log()}")
+            return self.track_file.exists()
+
+        try:
+            wait_for(f"daemon {self.name} to write its track file", ready, timeout=timeout)
+        except AssertionError as e:
+            raise AssertionError(f"{e}\nlog:\n{self.log()}") from None
+        return self
+
+    def command(self):
+        return self.prefix + [str(AGENT), "-c", str(self.config), "run"]
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self, timeout=10):
+        """SIGTERM; the daemon must exit 0 (a bound, not a pacing device)."""
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError(f"daemon {self.name} ignored SIGTERM for {timeout}s; "
+                                 f"log:\n{self.log()}")
+        assert rc == 0, f"daemon {self.name} exited {rc} on SIGTERM; log:\n{self.log()}"
+
+    def kill(self):
+        if self.running():
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+    def log(self):
+        return self.stderr_path.read_text() if self.stderr_path.exists() else ""
+
+    def track(self):
+        """The track file's value as keepalived reads it, or None while it is absent."""
+        try:
+            return self.track_file.read_text().strip()
+        except FileNotFoundError:
+            return None
+
+    def wait_track(self, value, timeout=10):
+        """Wait for the track file to hold `value`; returns the seconds waited."""
+        value = str(value)
+        try:
+            return wait_for(f"track file of {self.name} = {value}",
+                            lambda: self.track() == value, timeout=timeout)[1]
+        except AssertionError as e:
+            raise AssertionError(f"{e} (it holds {self.track()!r}); log:\n{self.log()}") from None
+
+    def wait_log(self, text, timeout=10):
+        try:
+            wait_for(f"'{text}' in the log of {self.name}", lambda: text in self.log(),
+                     timeout=timeout)
+        except AssertionError as e:
+            raise AssertionError(f"{e}; log:\n{self.log()}") from None
+
+    def cli(self, *args, timeout=30):
+        return run_agent(*args, config=self.config, timeout=timeout)
+
+    def status(self):
+        r = self.cli("status", "--json", timeout=10)
+        assert r.returncode == 0, (r.returncode, r.stdout, r.stderr)
+        return json.loads(r.stdout)
+
+    def wait_status(self, what, condition, timeout=10):
+        """Wait until condition(status) holds; returns that status."""
+        found = {}
+
+        def check():
+            found["status"] = self.status()
+            return condition(found["status"])
+
+        try:
+            wait_for(what, check, timeout=timeout)
+        except AssertionError as e:
+            raise AssertionError(f"{e}; last status {found.get('status')}; "
+                                 f"log:\n{self.log()}") from None
+        return found["status"]
+
+    def write_fifo(self, text):
+        """Open, write, close: as keepalived does. O_NONBLOCK so a dead daemon is an
+        error (ENXIO: no reader) rather than a hang."""
+        fd = os.open(self.fifo, os.O_WRONLY | os.O_NONBLOCK)
+        try:
+            os.write(fd, text.encode())
+        finally:
+            os.close(fd)
+
+    def cpu_seconds(self):
+        """User plus system CPU time the daemon has used so far."""
+        stat = Path(f"/proc/{self.pid}/stat").read_text()
+        fields = stat[stat.rindex(")") + 2:].split()  # fields from the 3rd (state) on
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS_PER_SECOND
+
+
+@pytest.fixture
+def daemons(tmp_path):
+    """make(name, local_port, peer_port, sections=None, prefix=()) -> Daemon (not started).
+    At the end, any daemon still running is killed, and every daemon's log is printed
+    (pytest shows it only when the test failed)."""
+    made = []
+
+    def make(name, local_port, peer_port, sections=None, prefix=()):
+        d = Daemon(tmp_path, name, local_port, peer_port, sections, prefix)
+        made.append(d)
+        return d
+
+    yield make
+    for d in made:
+        d.kill()
+        print(f"---- log of daemon {d.name} ({d.stderr_path}) ----\n{d.log()}")
+
+
+@pytest.fixture
+def dead_port():
+    """A loopback port bound but never listening: connecting is refused, and no other
+    process can take the port while the test runs."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        yield s.getsockname()[1]
+
+
+def role(server):
+    return server.info("replication")["role"]
+
+
+def replicates_from(replica, master_port):
+    info = replica.info("replication")
+    return info["role"] == "slave" and info["master_port"] == master_port
+
+
+def wait_role(server, expected, timeout=10):
+    return wait_for(f"{server.name} to be {expected}", lambda: role(server) == expected,
+                    timeout=timeout)[1]
+
+
+def wait_in_sync(replica, master, timeout=30):
+    def synced():
+        r = replica.info("replication")
+        m = master.info("replication")
+        return (r["role"] == "slave" and r["master_link_status"] == "up"
+                and not r["master_sync_in_progress"]
+                and r["slave_repl_offset"] == m["master_repl_offset"])
+
+    wait_for(f"{replica.name} in sync with {master.name}", synced, timeout=timeout)
+
+
+# ---- track file ----
+
+
+def test_redis_crash_flips_track_file_at_once_and_restart_clears_it(redis_factory, daemons,
+                                                                      dead_port):
+    local = redis_factory("local", extra=[FAST_FULL_SYNC]).start()
+    # Polling alone would need interval_ms * fall = 6 s to call the crash.
+    d = daemons("agent", local.port, dead_port,
+                {"check": {"interval_ms": 2000, "fall": 3, "rise": 1, "fail_value": 7}}).start()
+    assert d.track() == "0"
+
+    local.kill(signal.SIGKILL)
+    waited = d.wait_track(7, timeout=10)
+    assert waited < 1.0, f"crash noticed after {waited:.2f}s: not event-driven"
+    assert "local Redis closed our connection: checking at once" in d.log()
+
+    local.start()  # same port
+    d.wait_track(0, timeout=10)
+    d.stop()
+
+
+def test_stopped_redis_flips_track_file_within_timeout_bound_and_sigcont_clears_it(
+        redis_factory, daemons, dead_port):
+    local = redis_factory("local", extra=[FAST_FULL_SYNC]).start()
+    d = daemons("agent", local.port, dead_port,
+                {"redis": {"connect_timeout_ms": 200, "command_timeout_ms": 200},
+                 "check": {"interval_ms": 100, "fall": 2, "rise": 2, "fail_value": 7}}).start()
+    assert d.track() == "0"
+
+    local.kill(signal.SIGSTOP)
+    try:
+        waited = d.wait_track(7, timeout=10)
+        # (interval * fall + connect + command) * fall = 1.2 s; the rest is slack.
+        assert waited < 3.0, f"stopped Redis noticed after {waited:.2f}s"
+        assert "timeout after 200 ms" in d.log()
+    finally:
+        local.kill(signal.SIGCONT)
+    d.wait_track(0, timeout=10)
+    d.stop()
+
+
+def test_track_file_fails_while_full_sync_runs_and_clears_once_synced(redis_factory, daemons):
+    # The peer writes its RDB slowly (a 1 µs sleep every ~20 keys), so the full sync of
+    # 300k keys takes over a second: many of the daemon's 50 ms checks fall inside it.
+    peer = redis_factory("peer", extra=[FAST_FULL_SYNC, "rdb-key-save-delay -20"]).start()
+    local = redis_factory("local", extra=[FAST_FULL_SYNC]).start()
+    c = peer.client()
+    for start in range(0, 300000, 10000):
+        pipe = c.pipeline(transaction=False)
+        for i in range(start, start + 10000):
+            pipe.set(f"key:{i}", b"v" * 100)
+        pipe.execute()
+    # A master with data of its own is ready even while the peer is a master too.
+    local.client().set("local:only", 1)
+
+    d = daemons("agent", local.port, peer.port,
+                {"check": {"interval_ms": 50, "fall": 1, "rise": 1, "peer_interval_ms": 50,
+                           "fail_value": 7}}).start()
+    d.wait_status("the daemon to see the peer as a master",
+                  lambda s: s["peer"]["reachable"] and s["peer"]["role"] == "master")
+    d.wait_track(0)
+
+    local.client().replicaof("127.0.0.1", peer.port)
+    d.wait_track(7, timeout=10)
+    info = local.info("replication")
+    assert info["master_sync_in_progress"] == 1 or info["master_link_status"] == "down", info
+
+    d.wait_track(0, timeout=60)
+    info = local.info("replication")
+    assert info["master_link_status"] == "up" and not info["master_sync_in_progress"], info
+    assert local.client().dbsize() == 300000
+    assert ("unhealthy: full sync from master in progress" in d.log()
+            or "unhealthy: replica link to master is down" in d.log())
+    d.stop()
+
+
+# ---- notify FIFO ----
+
+
+def test_fifo_line_drives_transition_and_malformed_lines_are_skipped(redis_factory, daemons,
+                                                                      dead_port):
+    local = redis_factory("local", extra=[FAST_FULL_SYNC]).start()
+    local.client().replicaof("127.0.0.1", dead_port)
+    d = daemons("agent", local.port, dead_port).start()
+
+    d.write_fifo('INSTANCE "VI_1" MASTER 100\n')
+    wait_role(local, "master")
+    d.wait_log("notification INSTANCE VI_1 MASTER 100 (from notify FIFO)")
+
+    d.write_fifo('INSTANCE "VI_1\n')
+    d.write_fifo("garbage\n")
+    d.write_fifo('INSTANCE "VI_1" BACKUP 90\n')
+    wait_for("local to replicate from the peer", lambda: replicates_from(local, dead_port))
+    log = d.log()
+    assert "malformed notify FIFO line 'INSTANCE \"VI_1': unterminated quote (skipped)" in log
+    # Not a VRRP line at all (keepalived writes checker lines there too): ignored.
+    assert "ignoring non-VRRP line 'garbage'" in log
+    assert d.status()["transition"]["count"] == 2
+    assert d.running()
+    d.stop()
+
+
+def test_fifo_survives_writer_reopening_without_spinning(redis_factory, daemons, dead_port):
+    local = redis_factory("local", extra=[FAST_FULL_SYNC]).start()
+    local.client().replicaof("127.0.0.1", dead_port)
+    d = daemons("agent", local.port, dead_port).start()
+
+    # keepalived restarting: its end of the FIFO closes and opens again, several times.
+    for _ in range(5):
+        os.close(os.open(d.fifo, os.O_WRONLY | os.O_NONBLOCK))
+    closed_at, cpu_at_close = time.monotonic(), d.cpu_seconds()
+
+    d.write_fifo('INSTANCE "VI_1" MASTER 100\n')
+    wait_role(local, "master")
+    d.wait_log("notification INSTANCE VI_1 MASTER 100 (from notify FIFO)")
+
+    # A daemon spinning on end-of-file would burn a whole CPU: measure over at least a
+    # second after the last close (a measurement window, not a wait for a condition).
+    time.sleep(max(0.0, 1.0 - (time.monotonic() - closed_at)))
+    assert d.cpu_seconds() - cpu_at_close < 0.5
+    assert d.cpu_seconds() < 0.5
+    d.stop()
+
+
+def test_fifo_line_for_another_instance_is_ignored(redis_factory, daemons, dead_port):
+    local = redis_factory("local", extra=[FAST_FULL_SYNC]).start()
+    local.client().replicaof("127.0.0.1", dead_port)
+    d = daemons("agent", local.port, dead_port).start()
+
+    # FAULT leaves replication alone (fence_on_fault = no): it only marks that every
+    # earlier line has been read.
+    d.write_fifo('INSTANCE "VI_9" MASTER 100\n')
+    d.write_fifo('INSTANCE "VI_1" FAULT 100\n')
+    status = d.wait_status("the FAULT transition to end",
+                           lambda s: s["transition"]["last"] is not None)
+    assert status["transition"]["count"] == 1
+    assert status["transition"]["last"]["target"] == "FAULT"
+    assert role(local) == "slave"
+    assert ("ignoring INSTANCE VI_9 MASTER 100 from notify FIFO: not about instance VI_1"
+            in d.log())
+    d.stop()
+
+
+# ---- control socket ----
+
+
+def test_notify_command_hands_over_to_the_running_daemon(redis_factory, daemons):
+    local = redis_factory("local", extra=[FAST_FULL_SYNC]).start()
+    peer = redis_factory("peer", extra=[FAST_FULL_SYNC]).start()
+    d = daemons("agent", local.port, peer.port).start()
+
+    start = time.monotonic()
+    r = d.cli("notify", "INSTANCE", "VI_1", "BACKUP", "90", timeout=10)
+    elapsed = time.monotonic() - start
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    assert elapsed < 2.0, f"notify took {elapsed:.2f}s: it should only hand over"
+    assert "REPLICAOF" not in r.stderr  # the transition did not run inline
+
+    wait_for("local to replicate from the peer", lambda: replicates_from(local, peer.port))
+    d.wait_log("notification INSTANCE VI_1 BACKUP 90 (from control socket)")
+    d.wait_log("BACKUP done in")
+    d.stop()
+
+
+def test_status_json_reports_state_and_last_transition(redis_factory, daemons):
+    peer = redis_factory("peer", extra=[FAST_FULL_SYNC]).start()
+    local = redis_factory("local", extra=[FAST_FULL_SYNC]).start()
+    local.client().replicaof("127.0.0.1", peer.port)
+    wait_in_sync(local, peer)
+    d = daemons("agent", local.port, peer.port).start()
+
+    s = d.wait_status("a healthy replica and a reachable peer",
+                      lambda s: s["local"]["healthy"] and s["peer"]["reachable"])
+    assert s["local"]["role"] == "replica"
+    assert isinstance(s["local"]["offset"], int)
+    assert s["peer"]["role"] == "master"
+    assert s["vip_here"] is False
+    assert s["split_brain"] is False
+    assert s["maintenance"] is False
+    assert s["transition"]["last"] is None
+
+    r = d.cli("notify", "INSTANCE", "VI_1", "BACKUP", "90", timeout=10)
+    assert r.returncode == 0, r.stderr
+    s = d.wait_status("the BACKUP transition to end", lambda s: s["transition"]["last"])
+    last = s["transition"]["last"]
+    assert last["target"] == "BACKUP"
+    assert last["outcome"] == "ok"
+    assert isinstance(last["duration_ms"], int) and last["duration_ms"] >= 0
+
+    text = d.cli("status", timeout=10)
+    assert text.returncode == 0, text.stderr
+    assert text.stdout.startswith("local:        replica, healthy")
+    assert "last:         BACKUP ok in" in text.stdout
+    d.stop()
+
+
+def test_status_without_daemon_exits_3(redis_factory, daemons, dead_port):
+    local = redis_factory("local").start()
+    d = daemons("agent", local.port, dead_port).start()
+    d.stop()
+    r = d.cli("status", timeout=10)
+    assert r.returncode == 3, (r.stdout, r.stderr)
+    assert "no daemon is running" in r.stderr
+    r = d.cli("status", "--json", timeout=10)
+    assert r.returncode == 3
+    assert r.stdout == ""
+
+
+def test_maintenance_reports_fail_value_and_survives_daemon_restart(redis_factory, daemons,
+                                                                     dead_port):
+    local = redis_factory("local").start()
+    d = daemons("agent", local.port, dead_port, {"check": {"fail_value": 7}}).start()
+    assert d.track() == "0"
+
+    r = d.cli("maintenance", "on", timeout=10)
+    assert r.returncode == 0, r.stderr
+    d.wait_track(7, timeout=5)
+    assert d.status()["maintenance"] is True
+    assert (d.run_dir / "maintenance").exists()
+
+    d.stop()
+    d.start()  # removes the old track file first: what it holds now is the new run's
+    assert d.track() == "7"
+    assert d.status()["maintenance"] is True
+    assert "maintenance is on (from" in d.log()
+
+    r = d.cli("maintenance", "off", timeout=10)
+    assert r.returncode == 0, r.stderr
+    d.wait_track(0, timeout=5)
+    assert not (d.run_dir / "maintenance").exists()
+    assert d.status()["maintenance"] is False
+    d.stop()
+
+
+def test_split_brain_is_reported_while_both_are_masters(redis_factory, daemons):
+    local = redis_factory("local", extra=[FAST_FULL_SYNC]).start()
+    peer = redis_factory("peer", extra=[FAST_FULL_SYNC]).start()
+    d = daemons("agent", local.port, peer.port).start()
+
+    d.wait_status("split_brain true", lambda s: s["split_brain"], timeout=5)
+    d.wait_log("split brain: the local Redis and the peer are both masters")
+
+    peer.client().replicaof("127.0.0.1", local.port)
+    s = d.wait_status("split_brain false", lambda s: not s["split_brain"], timeout=5)
+    assert s["peer"]["role"] == "replica"
+    d.wait_log("split brain over: one master again")
+    d.stop()
+
+
+# ---- lifecycle ----
+
+
+def test_sighup_with_broken_config_keeps_running_one_and_valid_config_takes_effect(
+        redis_factory, daemons, dead_port):
+    local = redis_factory("local").start()
+    sections = {"check": {"fail_value": 7}}
+    d = daemons("agent", local.port, dead_port, sections).start()
+    assert d.track() == "0"
+
+    d.config.write_text("this is not [an ini file\n")
+    d.signal(signal.SIGHUP)
+    d.wait_log("(keeping the running config)")
+    assert d.running()
+    # The running config still drives the track file: a crash shows its fail_value.
+    local.kill(signal.SIGKILL)
+    d.wait_track(7)
+    local.start()
+    d.wait_track(0)
+
+    sections["check"]["fail_value"] = 9
+    d.write_config(sections)
+    d.signal(signal.SIGHUP)
+    d.wait_log("configuration reloaded from")
+    local.kill(signal.SIGKILL)
+    d.wait_track(9)
+    local.start()
+    d.wait_track(0)
+    d.stop()
+
+
+def test_daemons_with_different_run_dirs_coexist_and_same_run_dir_is_refused(
+        redis_factory, daemons, dead_port):
+    local = redis_factory("local").start()
+    a = daemons("a", local.port, dead_port).start()
+    b = daemons("b", local.port, dead_port).start()
+    assert a.cli("status", timeout=10).returncode == 0
+    assert b.cli("status", timeout=10).returncode == 0
+
+    # Its own track file and FIFO, but a's run_dir.
+    c = daemons("c", local.port, dead_port, {"agent": {"run_dir": a.run_dir}})
+    r = run_agent("run", config=c.config, timeout=10)
+    assert r.returncode != 0
+    assert "another daemon runs with this run_dir" in r.stderr
+    assert not c.track_file.exists()
+
+    assert a.running() and b.running()
+    assert a.cli("status", timeout=10).returncode == 0
+    a.stop()
+    b.stop()
+
+
+def test_daemon_killed_with_sigkill_leaves_nothing_that_blocks_a_restart(redis_factory, daemons,
+                                                                         dead_port):
+    local = redis_factory("local").start()
+    d = daemons("agent", local.port, dead_port).start()
+    d.kill()
+    # Its control socket is still on disk, but nothing listens on it.
+    r = d.cli("status", timeout=10)
+    assert r.returncode == 3, (r.stdout, r.stderr)
+    assert "no daemon is running" in r.stderr
+
+    d.start()
+    assert d.cli("status", timeout=10).returncode == 0
+    d.stop()
+
+
+# ---- VIP reconciliation in a network namespace of our own ----
+
+
+class NamespacedRedis(RedisServer):
+    """A redis-server inside a network namespace: it listens on the namespace's own
+    127.0.0.1, and the test reaches it through its unix socket (paths cross netns)."""
+
+    def __init__(self, workdir, name, netns, extra=()):
+        super().__init__(workdir, name, unix_socket=True, extra=extra)
+        self.netns = netns
+
+    def start(self, empty=False, wait=True):
+        conf = self.dir / "redis.conf"
+        conf.write_text(self.conf_text())
+        conf.chmod(0o600)
+        self.proc = subprocess.Popen(["ip", "netns", "exec", self.netns, "redis-server",
+                                      str(conf)], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        wait_for(f"redis {self.name} in netns {self.netns} to answer PING",
+                 lambda: self.client().ping(), timeout=10)
+        return self
+
+    def client(self, **kw):
+        return redis.Redis(unix_socket_path=self.unix_socket, socket_timeout=2, **kw)
+
+
+class Netns:
+    """A network namespace with lo up and one end of a veth pair (192.0.2.1/24, IPv6
+    off). The other end stays down in the root namespace, so nothing leaves."""
+
+    def __init__(self, tmp_path):
+        pid = os.getpid()
+        self.name = f"rva-test-{pid}"
+        self.inside = f"rvai{pid}"
+        self.outside = f"rvao{pid}"
+        self.tmp_path = tmp_path
+        self.servers = []
+
+    def ip(self, *args, check=True):
+        return subprocess.run(["ip", *args], capture_output=True, text=True, timeout=10,
+                              check=check)
+
+    def exec(self, *args, check=True):
+        return subprocess.run(["ip", "netns", "exec", self.name, *args], capture_output=True,
+                              text=True, timeout=10, check=check)
+
+    def create(self):
+        self.ip("netns", "add", self.name)
+        self.exec("ip", "link", "set", "lo", "up")
+        self.ip("link", "add", self.outside, "type", "veth", "peer", "name", self.inside)
+        self.ip("link", "set", self.inside, "netns", self.name)
+        self.exec("sysctl", "-qw", f"net.ipv6.conf.{self.inside}.disable_ipv6=1")
+        subprocess.run(["sysctl", "-qw", f"net.ipv6.conf.{self.outside}.disable_ipv6=1"],
+                       capture_output=True, timeout=10)
+        self.exec("ip", "addr", "add", "192.0.2.1/24", "dev", self.inside)
+        self.exec("ip", "link", "set", self.inside, "up")
+        return self
+
+    def redis(self, name, extra=()):
+        server = NamespacedRedis(self.tmp_path, name, self.name, extra=extra)
+        self.servers.append(server)
+        return server
+
+    def destroy(self):
+        for server in self.servers:
+            server.stop()
+        self.ip("link", "del", self.outside, check=False)
+        self.ip("netns", "del", self.name, check=False)
+
+
+@pytest.fixture
+def netns(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("VIP reconciliation test needs root (it creates a network namespace)")
+    if not shutil.which("ip"):
+        pytest.skip("VIP reconciliation test needs iproute2's ip")
+    ns = Netns(tmp_path)
+    try:
+        ns.create()
+        yield ns
+    finally:
+        ns.destroy()
+
+
+def test_vip_arriving_makes_local_master_and_leaving_makes_it_backup(netns, daemons):
+    vip = "192.0.2.100"
+    peer = netns.redis("peer", extra=[FAST_FULL_SYNC]).start()
+    local = netns.redis("local", extra=[FAST_FULL_SYNC]).start()
+    local.client().replicaof("127.0.0.1", peer.port)
+    wait_in_sync(local, peer)
+    d = daemons("agent", local.port, peer.port,
+                {"keepalived": {"vip": vip, "reconcile_grace_ms": 300},
+                 "check": {"interval_ms": 100}},
+                prefix=["ip", "netns", "exec", netns.name]).start()
+    d.wait_log(f"VIP {vip} is not on this host")
+    assert role(local) == "slave"
+
+    netns.exec("ip", "addr", "add", f"{vip}/32", "dev", netns.inside)
+    waited = wait_role(local, "master", timeout=10)
+    assert waited < 0.3 + 3.0, f"MASTER after {waited:.2f}s"
+    d.wait_log(f"VIP {vip} is on this host")
+    d.wait_log("reconcile: VIP here and local Redis replica")
+    assert d.status()["vip_here"] is True
+
+    # The peer never left: both are now masters, and the VIP goes away.
+    assert role(peer) == "master"
+    netns.exec("ip", "addr", "del", f"{vip}/32", "dev", netns.inside)
+    waited = wait_for("local to replicate from the peer again",
+                      lambda: replicates_from(local, peer.port), timeout=10)[1]
+    assert waited < 0.3 + 3.0, f"BACKUP after {waited:.2f}s"
+    d.wait_log(f"VIP {vip} left this host")
+    d.wait_log("reconcile: VIP not here and local Redis master")
+    assert d.status()["vip_here"] is False
+    d.stop()
