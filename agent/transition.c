@@ -169,8 +169,14 @@ static enum step_result step_settle(struct transition *t) {
 
 static enum step_result step_observe(struct transition *t) {
     char why[300], peer[CONFIG_NAME_MAX + 16];
-    if (fetch_info(&t->local, NULL, &t->local_info, why, sizeof(why)) < 0)
+    if (fetch_info(&t->local, NULL, &t->local_info, why, sizeof(why)) < 0) {
+        /* A FAULT usually means exactly this: there is nothing to re-point. */
+        if (t->target == VRRP_STATE_FAULT || t->target == VRRP_STATE_STOP) {
+            note(t, "local Redis not answering (%s): nothing to do", why);
+            return STEP_DONE;
+        }
         return fail(t, "local Redis: %s", why);
+    }
     observe_peer(t, NULL);
     peer_name(t, peer, sizeof(peer));
 

@@ -161,6 +161,15 @@ class Node:
             return None
 
 
+def kill_pidfile(path):
+    """SIGKILL the process named in a pid file (if any) and remove the file."""
+    try:
+        os.kill(int(Path(path).read_text()), signal.SIGKILL)
+    except (OSError, ValueError):
+        pass
+    Path(path).unlink(missing_ok=True)
+
+
 def _alive(pid):
     try:
         os.kill(pid, 0)
@@ -248,10 +257,18 @@ class Lab:
         self.render_configs()
         for node in self.nodes.values():
             node.start_redis()
+        self.start_services()
+        self.wait_settled()
+
+    def start_services(self):
+        """What manages the pair: here the agent and keepalived on each host."""
         for node in self.nodes.values():
             node.start_agent()
             node.start_keepalived()
-        self.wait_settled()
+
+    def writer_target_args(self):
+        """How the client finds the master: through the VIP."""
+        return ["--host", VIP]
 
     def wait_settled(self, timeout=30):
         """One VIP holder, which is master, the other its replica with link up."""
@@ -274,13 +291,7 @@ class Lab:
         for node in self.nodes.values():
             for what in ("agent", "keepalived", "redis", "writer"):
                 node.stop(what)
-        writer_pid = self.dir / "writer.pid"
-        if writer_pid.exists():
-            try:
-                os.kill(int(writer_pid.read_text()), signal.SIGKILL)
-            except (OSError, ValueError):
-                pass
-            writer_pid.unlink(missing_ok=True)
+        kill_pidfile(self.dir / "writer.pid")
         for ns in NS.values():
             run("ip", "netns", "del", ns, check=False)
         if not quiet:
@@ -306,8 +317,8 @@ class Lab:
         (or `duration`), then verifies every acknowledged write; results in `out`."""
         log = open(self.dir / "writer.log", "ab")
         proc = subprocess.Popen(
-            ["ip", "netns", "exec", NS["c"], "/usr/bin/python3", str(WRITER), "--host", VIP,
-             "--password-file", str(self.dir / "redis.pw"), "--out", str(out),
+            ["ip", "netns", "exec", NS["c"], "/usr/bin/python3", str(WRITER)]
+            + self.writer_target_args() + ["--password-file", str(self.dir / "redis.pw"), "--out", str(out),
              "--duration", str(duration)],
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         log.close()

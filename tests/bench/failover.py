@@ -1,0 +1,146 @@
+"""The failover benchmark: the same lab, the same client, the same faults, for the
+agent and for the alternatives. Scenario: the client writes through the VIP (or via
+Sentinel); the master's redis-server is killed with SIGKILL; once the other node
+took over, the old master's Redis is restarted with an empty dataset. Reported per
+system (N runs, median and worst): write outage on failover and on failback (the
+longest gap between acknowledged writes), time for the VIP (or Sentinel's master)
+to move, and acknowledged writes lost. Nothing here passes or fails."""
+import json
+import os
+import signal
+import statistics
+import time
+
+os.environ.setdefault("RVA_LAB_PREFIX", "rvb")
+os.environ.setdefault("RVA_LAB_DIR", "/tmp/rva-bench-lab")
+
+import baselines  # noqa: E402
+import lablib  # noqa: E402
+
+RUNS = int(os.environ.get("RVA_BENCH_RUNS", "5"))
+HOOK_RUNS = int(os.environ.get("RVA_BENCH_HOOK_RUNS", "2"))
+
+
+def quiet(_):
+    pass
+
+
+def gap_in(report, start_wall, end_wall):
+    """Longest gap between acknowledged writes that overlaps [start_wall, end_wall]."""
+    gaps = [e - s for s, e in report["gaps"] if e >= start_wall and s <= end_wall]
+    return max(gaps, default=0.0)
+
+
+def converged_after_restart(lab, old, new, uses_vip):
+    def check():
+        info = new.redis().info("replication")
+        if uses_vip:
+            return (old.holds_vip() and not new.holds_vip() and old.role() == "master"
+                    and info["role"] == "slave" and info.get("master_link_status") == "up")
+        # Sentinel does not fail back: the restarted node must end a replica.
+        old_info = old.redis().info("replication")
+        return old_info["role"] == "slave" and old_info.get("master_link_status") == "up"
+    return check
+
+
+def one_run(make_lab, uses_vip):
+    lab = make_lab()
+    try:
+        lab.up()
+        old, new = lab.nodes["a"], lab.nodes["b"]
+        monitor = lablib.StateMonitor(lab).start()
+        report_path = lab.dir / "writer-report.json"
+        writer = lab.start_writer(report_path)
+        lablib.wait_for("writes to flow", lambda: old.dbsize() > 1000, 30)
+
+        kill_mono, kill_wall = time.monotonic(), time.time()
+        old.kill("redis", signal.SIGKILL)
+        if uses_vip:
+            lablib.wait_for("the peer to hold the VIP as master",
+                            lambda: new.holds_vip() and new.role() == "master", 90)
+        else:
+            lablib.wait_for("the peer to be master", lambda: new.role() == "master", 90)
+        base = new.dbsize()
+        lablib.wait_for("writes to land on the new master", lambda: new.dbsize() > base + 500, 90)
+
+        restart_mono, restart_wall = time.monotonic(), time.time()
+        old.start_redis(empty=True)
+        converged = True
+        try:
+            lablib.wait_for("the pair to converge after the empty restart",
+                            converged_after_restart(lab, old, new, uses_vip), 90)
+            final = old if uses_vip else new
+            base = final.dbsize()
+            lablib.wait_for("writes to land on the final master",
+                            lambda: final.dbsize() > base + 500, 60)
+        except TimeoutError:
+            converged = False
+        end_wall = time.time()
+
+        os.kill(writer.pid, signal.SIGTERM)
+        writer.wait(timeout=180)
+        monitor.stop()
+        report = json.loads(report_path.read_text())
+        moved = (monitor.first("vip", new.name, after=kill_mono) if uses_vip
+                 else monitor.first(f"{new.name}.role", "master", after=kill_mono))
+        lost_before = sum(1 for t in report["missing_ack_times"] if t < restart_wall)
+        return {
+            "failover_outage": gap_in(report, kill_wall, restart_wall),
+            "failback_outage": gap_in(report, restart_wall, end_wall),
+            "move": (moved - kill_mono) if moved else None,
+            "acked": report["acknowledged"],
+            "lost_failover": lost_before,
+            "lost_failback": report["missing"] - lost_before,
+            "converged": converged,
+        }
+    finally:
+        lab.down(quiet=True)
+
+
+def summarize(name, runs):
+    def stat(key, scale=1000.0):
+        values = [r[key] for r in runs if r[key] is not None]
+        if not values:
+            return "     n/a        "
+        return f"{statistics.median(values) * scale:7.0f} {max(values) * scale:7.0f}"
+    lost_f = sum(r["lost_failover"] for r in runs)
+    lost_b = sum(r["lost_failback"] for r in runs)
+    acked = sum(r["acked"] for r in runs)
+    not_converged = sum(1 for r in runs if not r["converged"])
+    print(f"  {name:<30} {stat('failover_outage')}   {stat('failback_outage')}   "
+          f"{stat('move')}   {lost_f:>6} / {lost_b:<6} of {acked:>7}"
+          + (f"  ({not_converged} run(s) never converged)" if not_converged else ""))
+    return runs
+
+
+def median(runs, key):
+    values = [r[key] for r in runs if r[key] is not None]
+    return statistics.median(values) if values else None
+
+
+def main():
+    systems = [
+        (f"agent, advert_int 1 (x{RUNS})", lambda: lablib.Lab(advert_int=1.0, log=quiet), True, RUNS),
+        (f"agent, advert_int 0.1 (x{RUNS})", lambda: lablib.Lab(advert_int=0.1, log=quiet), True, RUNS),
+        (f"shell hooks (x{HOOK_RUNS})", lambda: baselines.HooksLab(log=quiet), True, HOOK_RUNS),
+        (f"Sentinel, down-after 1000 (x{RUNS})",
+         lambda: baselines.SentinelLab(down_after_ms=1000, log=quiet), False, RUNS),
+        (f"Sentinel, down-after 200 (x{RUNS})",
+         lambda: baselines.SentinelLab(down_after_ms=200, log=quiet), False, RUNS),
+    ]
+    wanted = os.environ.get("RVA_BENCH_SYSTEMS")
+    print("failover: kill -9 of the master's redis-server, then its empty restart (ms; median, worst)")
+    print(f"  {'system':<30} {'failover outage':>15}   {'failback outage':>15}   "
+          f"{'VIP/master move':>15}   lost writes failover / failback")
+    results = {}
+    for name, make_lab, uses_vip, runs in systems:
+        if wanted and not any(w in name for w in wanted.split(",")):
+            continue
+        results[name] = summarize(name, [one_run(make_lab, uses_vip) for _ in range(runs)])
+    agent = next((r for n, r in results.items() if n.startswith("agent, advert_int 1 ")), None)
+    if agent:
+        a = median(agent, "failover_outage")
+        for name, runs in results.items():
+            if not name.startswith("agent") and a:
+                print(f"  failover outage of {name.split(' (')[0]}: {median(runs, 'failover_outage') / a:.1f}x "
+                      "the agent's (advert_int 1)")
