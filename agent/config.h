@@ -45,6 +45,7 @@ struct config {
         char track_file[CONFIG_PATH_MAX];
         int fail_value;
         int peer_interval_ms;
+        int peer_silent_ms;
     } check;
 
     struct {

@@ -160,6 +160,11 @@ static bool is_superseded(void *userdata) {
 
 static void apply_reload(struct agent *a);
 
+static bool peer_known_gone(void *userdata, char *why, size_t why_size) {
+    const struct agent *a = userdata;
+    return peer_watch_gone(&a->peer, a->cfg.check.peer_silent_ms, why, why_size);
+}
+
 static void on_transition_done(struct transition *t, void *userdata) {
     struct agent *a = userdata;
     struct last_transition *last = &a->last;
@@ -194,7 +199,7 @@ static void start_transition(struct agent *a, enum vrrp_state target, const char
     snprintf(id, sizeof(id), "t%lu", a->transitions_started + 1);
     log_state("starting %s transition %s (%s)", vrrp_state_to_string(target), id, why);
     int r = transition_start(&a->transition, a->event, &a->cfg, target, id, on_transition_done,
-                             is_superseded, a);
+                             is_superseded, peer_known_gone, a);
     if (r < 0) {
         log_error("cannot start the %s transition: %s", vrrp_state_to_string(target),
                   strerror(-r));

@@ -107,7 +107,8 @@ int notify_run_inline(const struct config *cfg, const struct notification *n) {
     struct transition t;
     r = sd_event_new(&event);
     if (r >= 0)
-        r = transition_start(&t, event, cfg, n->state, run.id, on_done, is_superseded, &run);
+        r = transition_start(&t, event, cfg, n->state, run.id, on_done, is_superseded, NULL,
+                             &run);
     if (r >= 0)
         r = sd_event_loop(event);
     if (r < 0)

@@ -152,6 +152,7 @@ static int on_poll(sd_event_source *s, uint64_t usec, void *userdata) {
     if (pw->in_flight)
         return 0; /* the deadline timer ends a slow poll */
     pw->in_flight = true;
+    pw->sent_usec = monotonic_usec();
     bool fresh = !pw->ac;
     if (fresh && connect_peer(pw) < 0)
         return 0;
@@ -191,12 +192,23 @@ void peer_watch_stop(struct peer_watch *pw) {
     pw->deadline_timer = sd_event_source_disable_unref(pw->deadline_timer);
 }
 
-bool peer_watch_gone(const struct peer_watch *pw, int silent_ms) {
-    if (!pw->polled || pw->reachable)
+bool peer_watch_gone(const struct peer_watch *pw, int silent_ms, char *why, size_t why_size) {
+    uint64_t now = monotonic_usec(), silent_usec = (uint64_t)silent_ms * 1000u;
+    if (!pw->polled)
         return false;
-    if (pw->refused)
+    if (!pw->reachable) {
+        snprintf(why, why_size, "%s", pw->error);
         return true;
-    if (!pw->last_answer_usec)
+    }
+    if (pw->in_flight && now - pw->sent_usec > silent_usec) {
+        snprintf(why, why_size, "peer silent: poll unanswered for %ld ms",
+                 (long)((now - pw->sent_usec) / 1000u));
         return true;
-    return monotonic_usec() - pw->last_answer_usec > (uint64_t)silent_ms * 1000u;
+    }
+    if (now - pw->last_answer_usec > (uint64_t)pw->interval_ms * 1000u + silent_usec) {
+        snprintf(why, why_size, "peer silent: last answer %ld ms ago",
+                 (long)((now - pw->last_answer_usec) / 1000u));
+        return true;
+    }
+    return false;
 }

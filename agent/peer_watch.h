@@ -22,6 +22,7 @@ struct peer_watch {
     redisAsyncContext *ac;
     sd_event_source *poll_timer, *deadline_timer;
     bool in_flight;
+    uint64_t sent_usec;       /* when the poll in flight was sent */
 
     /* The view. */
     bool polled;              /* at least one poll has finished */
@@ -40,8 +41,11 @@ int peer_watch_start(struct peer_watch *pw, sd_event *event, const struct redis_
                      int interval_ms, peer_watch_fn on_update, void *userdata);
 void peer_watch_stop(struct peer_watch *pw);
 
-/* True when the view says the peer is gone: refused, or silent for longer than
- * `silent_ms` (or never answered since start once a poll finished). */
-bool peer_watch_gone(const struct peer_watch *pw, int silent_ms);
+/* True when the view says the peer is gone, with the reason: its last connect was
+ * refused, its last poll failed, a poll has been unanswered for longer than
+ * silent_ms (an answer on a LAN takes well under a millisecond), or it has not
+ * answered for longer than one interval plus silent_ms. False before the first
+ * poll finished: no evidence either way. */
+bool peer_watch_gone(const struct peer_watch *pw, int silent_ms, char *why, size_t why_size);
 
 #endif

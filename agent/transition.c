@@ -177,7 +177,15 @@ static enum step_result step_observe(struct transition *t) {
         }
         return fail(t, "local Redis: %s", why);
     }
-    observe_peer(t, NULL);
+    char gone[160] = "";
+    if (t->peer_gone && t->peer_gone(t->userdata, gone, sizeof(gone))) {
+        /* The daemon saw the peer refuse or go silent: asking again would only spend
+         * a connect timeout on a dead host. */
+        t->peer_view.reachable = false;
+        snprintf(t->peer.error, sizeof(t->peer.error), "%s", gone);
+    } else {
+        observe_peer(t, NULL);
+    }
     peer_name(t, peer, sizeof(peer));
 
     const struct redis_info *l = &t->local_info, *p = &t->peer_view.info;
@@ -475,9 +483,11 @@ static const step_fn steps[] = {
 
 /* ---- driver ---- */
 
-/* Undo fences that only made sense if the transition completed. */
+/* Undo fences that only made sense if the transition completed. The peer's pause
+ * goes too when we were superseded after promoting: the next transition decides who
+ * takes writes, and a paused peer would only stall it. */
 static void release_fences(struct transition *t) {
-    if (t->paused_peer && !t->promoted)
+    if (t->paused_peer)
         unpause_writes(&t->peer, &t->peer_view.info, "the peer");
     if (t->paused_local && !t->switched)
         unpause_writes(&t->local, &t->local_info, "the local Redis");
@@ -558,8 +568,10 @@ static int schedule(struct transition *t, uint64_t delay_usec) {
 
 int transition_start(struct transition *t, sd_event *event, const struct config *cfg,
                      enum vrrp_state target, const char *id, transition_done_fn on_done,
-                     transition_superseded_fn superseded, void *userdata) {
+                     transition_superseded_fn superseded, transition_peer_gone_fn peer_gone,
+                     void *userdata) {
     memset(t, 0, sizeof(*t));
+    t->peer_gone = peer_gone;
     t->cfg = cfg;
     t->event = event;
     t->target = target;

@@ -6,6 +6,7 @@
 #define RVA_TRANSITION_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
@@ -47,6 +48,10 @@ typedef void (*transition_done_fn)(struct transition *t, void *userdata);
 /* Asked before every step: true when a newer notification has arrived. */
 typedef bool (*transition_superseded_fn)(void *userdata);
 
+/* Optional: true (with the reason) when a continuous observer already knows the peer
+ * is gone, so the transition need not ask it. */
+typedef bool (*transition_peer_gone_fn)(void *userdata, char *why, size_t why_size);
+
 struct transition {
     const struct config *cfg;
     sd_event *event;
@@ -54,6 +59,7 @@ struct transition {
     char id[40];
     transition_done_fn on_done;
     transition_superseded_fn superseded;
+    transition_peer_gone_fn peer_gone;
     void *userdata;
 
     struct redis_conn local, peer;
@@ -80,7 +86,8 @@ struct transition {
  * the event loop. Returns 0 or a negative errno. */
 int transition_start(struct transition *t, sd_event *event, const struct config *cfg,
                      enum vrrp_state target, const char *id, transition_done_fn on_done,
-                     transition_superseded_fn superseded, void *userdata);
+                     transition_superseded_fn superseded, transition_peer_gone_fn peer_gone,
+                     void *userdata);
 
 /* Release connections and the timer (after on_done, or to abandon it). */
 void transition_release(struct transition *t);

@@ -18,7 +18,12 @@ bool peer_history_continues_ours(const struct redis_info *local, const struct re
         return true;
     /* The peer was promoted from our history after it had everything we have:
      * its previous id is ours and it switched ids past our offset. */
-    return strcmp(peer->replid2, local->replid) == 0 && peer->second_repl_offset > ours;
+    if (strcmp(peer->replid2, local->replid) == 0 && peer->second_repl_offset > ours)
+        return true;
+    /* We were promoted from the peer's history and took no write since (a MASTER
+     * superseded right after REPLICAOF NO ONE): what we hold is a prefix of its. */
+    return local->role == REDIS_ROLE_MASTER && strcmp(local->replid2, peer->replid) == 0 &&
+           local->second_repl_offset == ours + 1 && peer->master_repl_offset >= ours;
 }
 
 bool resync_would_lose_data(const struct redis_info *local, const struct peer_view *peer) {
