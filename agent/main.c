@@ -9,6 +9,7 @@
 #include "check.h"
 #include "control.h"
 #include "daemon.h"
+#include "keepalived_conf.h"
 #include "config.h"
 #include "log.h"
 #include "notification.h"
@@ -179,12 +180,44 @@ static int cmd_maintenance(const struct command_line *cl) {
     return status;
 }
 
+/* config-test's second half: how fast keepalived, as configured, moves the VIP.
+ * A missing keepalived.conf is only noted (it may live elsewhere); one without the
+ * configured instance is an error. Returns 0 or EXIT_CONFIG. */
+static int report_keepalived(const struct config *cfg) {
+    FILE *f = fopen(cfg->keepalived.config, "re");
+    if (!f) {
+        printf("# keepalived config %s: %s: timing report skipped\n", cfg->keepalived.config,
+               strerror(errno));
+        return 0;
+    }
+    static char text[1 << 20];
+    size_t n = fread(text, 1, sizeof(text) - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    struct keepalived_instance ki;
+    char err[700], report[2048];
+    if (keepalived_conf_find(text, cfg->keepalived.instance, &ki, err, sizeof(err)) < 0) {
+        fprintf(stderr, "redis-vrrp-agent: config error: %s: [keepalived] config = %s: %s\n",
+                cfg->path, cfg->keepalived.config, err);
+        return EXIT_CONFIG;
+    }
+    keepalived_conf_report(&ki, report, sizeof(report));
+    printf("# keepalived config %s\n", cfg->keepalived.config);
+    for (char *save = NULL, *line = strtok_r(report, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save))
+        printf("# %s\n", line);
+    return 0;
+}
+
 static int cmd_config_test(const struct command_line *cl) {
     struct config cfg;
     if (load_config(cl, &cfg) < 0)
         return EXIT_CONFIG;
     config_print(&cfg, stdout);
-    printf("\n# %s: configuration ok\n", cfg.path);
+    printf("\n");
+    if (report_keepalived(&cfg) != 0)
+        return EXIT_CONFIG;
+    printf("# %s: configuration ok\n", cfg.path);
     return 0;
 }
 
