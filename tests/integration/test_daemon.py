@@ -660,3 +660,27 @@ def test_vip_arriving_makes_local_master_and_leaving_makes_it_backup(netns, daem
     d.wait_log("reconcile: VIP not here and local Redis master")
     assert d.status()["vip_here"] is False
     d.stop()
+
+
+def test_master_transition_does_not_wait_for_a_peer_seen_silent(redis_factory, daemons):
+    local = redis_factory("local", extra=[FAST_FULL_SYNC]).start()
+    peer = redis_factory("peer", extra=[FAST_FULL_SYNC]).start()
+    local.client().replicaof("127.0.0.1", peer.port)
+    wait_for("replica link up", lambda: local.info()["master_link_status"] == "up")
+    # Asking a stopped peer would cost connect + command timeout: 2 s here.
+    d = daemons("agent", local.port, peer.port,
+                {"peer": {"connect_timeout_ms": 1000, "command_timeout_ms": 1000}}).start()
+    peer.kill(signal.SIGSTOP)
+    try:
+        d.wait_status("the peer to be seen silent", lambda s: not s["peer"]["reachable"],
+                      timeout=10)
+        d.write_fifo('INSTANCE "VI_1" MASTER 100\n')
+        wait_for("local to be master", lambda: local.info()["role"] == "master", timeout=10)
+        last = d.wait_status("the transition to end",
+                             lambda s: s["transition"]["last"] is not None)["transition"]["last"]
+        assert last["outcome"] == "ok"
+        assert last["duration_ms"] < 500, last
+        assert "peer silent" in last["summary"] or "timeout" in last["summary"], last
+    finally:
+        peer.kill(signal.SIGCONT)
+    d.stop()
