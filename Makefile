@@ -8,6 +8,8 @@
 PREFIX    ?= /usr/local
 SBINDIR   ?= $(PREFIX)/sbin
 SYSCONFDIR ?= /etc
+UNITDIR   ?= $(PREFIX)/lib/systemd/system
+TMPFILESDIR ?= /usr/lib/tmpfiles.d
 DESTDIR   ?=
 PKGS      := hiredis libnl-3.0 libnl-route-3.0 inih libsystemd
 BUILD     := build
@@ -72,9 +74,23 @@ bench: deps all
 demo: all
 	scripts/lab demo
 
+# The unit names /usr/sbin; point it at the SBINDIR the binary actually goes to.
 install: all
 	install -D -m 0755 $(BUILD)/redis-vrrp-agent $(DESTDIR)$(SBINDIR)/redis-vrrp-agent
 	install -D -m 0644 conf/agent.conf $(DESTDIR)$(SYSCONFDIR)/redis-vrrp-agent/agent.conf.example
+	install -D -m 0644 conf/keepalived-node-a.conf \
+		$(DESTDIR)$(SYSCONFDIR)/redis-vrrp-agent/keepalived-node-a.conf.example
+	install -D -m 0644 conf/keepalived-node-b.conf \
+		$(DESTDIR)$(SYSCONFDIR)/redis-vrrp-agent/keepalived-node-b.conf.example
+	install -d -m 0755 $(DESTDIR)$(UNITDIR)
+	sed -e 's|/usr/sbin/redis-vrrp-agent|$(SBINDIR)/redis-vrrp-agent|' \
+		-e 's|/etc/redis-vrrp-agent/|$(SYSCONFDIR)/redis-vrrp-agent/|' \
+		packaging/systemd/redis-vrrp-agent.service > $(DESTDIR)$(UNITDIR)/redis-vrrp-agent.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/redis-vrrp-agent.service
+	install -D -m 0644 packaging/tmpfiles/redis-vrrp-agent.conf \
+		$(DESTDIR)$(TMPFILESDIR)/redis-vrrp-agent.conf
+	install -D -m 0644 packaging/logrotate/redis-vrrp-agent \
+		$(DESTDIR)$(SYSCONFDIR)/logrotate.d/redis-vrrp-agent
 
 clean:
 	rm -rf $(BUILD)
