@@ -80,6 +80,9 @@ class HooksLab(lablib.Lab):
                 name=f"hooks-{name}", dir=node.dir, priority=100 if name == "a" else 90,
                 addr=node.addr, peer=peer, vip=lablib.VIP))
 
+    def start_host_services(self, node):
+        node.start_keepalived()
+
     def start_services(self):
         a, b = self.nodes["a"], self.nodes["b"]
         # Start as a settled pair, so the first measurement is not the hooks' 25 s start.
@@ -110,22 +113,33 @@ class SentinelLab(lablib.Lab):
         self.down_after_ms = down_after_ms
         self.sentinel_hosts = [lablib.NODES["a"], lablib.NODES["b"], lablib.CLIENT_ADDR]
 
+    def start_sentinel(self, ns_name, master_addr):
+        d = self.dir / f"sentinel-{ns_name}"
+        d.mkdir(parents=True, exist_ok=True)
+        conf = d / "sentinel.conf"
+        conf.write_text(SENTINEL_CONF.format(dir=d, master=master_addr, pw=self.password,
+                                             down_after_ms=self.down_after_ms))
+        conf.chmod(0o600)
+        log = open(d / "stdout.log", "ab")
+        proc = subprocess.Popen(["ip", "netns", "exec", lablib.NS[ns_name], "redis-server",
+                                 str(conf), "--sentinel"], stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        log.close()
+        (d / "sentinel.pid").write_text(str(proc.pid))
+
     def start_services(self):
         a, b = self.nodes["a"], self.nodes["b"]
         b.redis().replicaof(a.addr, lablib.PORT)
         for ns_name in ("a", "b", "c"):
-            d = self.dir / f"sentinel-{ns_name}"
-            d.mkdir(parents=True, exist_ok=True)
-            conf = d / "sentinel.conf"
-            conf.write_text(SENTINEL_CONF.format(dir=d, master=a.addr, pw=self.password,
-                                                 down_after_ms=self.down_after_ms))
-            conf.chmod(0o600)
-            log = open(d / "stdout.log", "ab")
-            proc = subprocess.Popen(["ip", "netns", "exec", lablib.NS[ns_name], "redis-server",
-                                     str(conf), "--sentinel"], stdout=log,
-                                    stderr=subprocess.STDOUT, start_new_session=True)
-            log.close()
-            (d / "sentinel.pid").write_text(str(proc.pid))
+            self.start_sentinel(ns_name, a.addr)
+
+    def crash_host(self, name):
+        super().crash_host(name)
+        lablib.kill_pidfile(self.dir / f"sentinel-{name}" / "sentinel.pid")
+
+    def start_host_services(self, node):
+        # A rebooted Sentinel starts from its config; the others tell it the new master.
+        self.start_sentinel(node.name, lablib.NODES[node.peer])
 
     def down(self, quiet=False):
         for pidfile in self.dir.glob("sentinel-*/sentinel.pid"):

@@ -305,6 +305,25 @@ class Lab:
         return self.nodes[self.wait_settled()]
 
     # ---- faults ----
+    def start_host_services(self, node):
+        """What a host runs besides Redis, started again after a reboot."""
+        node.start_agent()
+        node.start_keepalived()
+
+    def crash_host(self, name):
+        """The host goes silent at once (link down), then everything on it dies."""
+        node = self.nodes[name]
+        self.cut_link(name)
+        for what in ("agent", "keepalived", "redis"):
+            node.kill(what, signal.SIGKILL)
+
+    def reboot_host(self, name):
+        """Link up, Redis started empty (no persistence), then its services."""
+        node = self.nodes[name]
+        self.heal_link(name)
+        node.start_redis(empty=True)
+        self.start_host_services(node)
+
     def cut_link(self, name):
         run("ip", "-n", NS["sw"], "link", "set", f"{name}0", "down")
 

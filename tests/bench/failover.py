@@ -1,7 +1,9 @@
 """The failover benchmark: the same lab, the same client, the same faults, for the
-agent and for the alternatives. Scenario: the client writes through the VIP (or via
-Sentinel); the master's redis-server is killed with SIGKILL; once the other node
-took over, the old master's Redis is restarted with an empty dataset. Reported per
+agent and for the alternatives. The client writes through the VIP (or via
+Sentinel). Two faults: the master's redis-server is killed with SIGKILL, or the
+master's host crashes (link down, every process on it killed). Once the other node
+took over, the old master comes back empty (its Redis restarted, or the host
+"rebooted": link up, Redis empty, its services started). Reported per
 system (N runs, median and worst): write outage on failover and on failback (the
 longest gap between acknowledged writes), time for the VIP (or Sentinel's master)
 to move, and acknowledged writes lost. Nothing here passes or fails."""
@@ -43,7 +45,7 @@ def converged_after_restart(lab, old, new, uses_vip):
     return check
 
 
-def one_run(make_lab, uses_vip):
+def one_run(make_lab, uses_vip, fault):
     lab = make_lab()
     try:
         lab.up()
@@ -54,7 +56,10 @@ def one_run(make_lab, uses_vip):
         lablib.wait_for("writes to flow", lambda: old.dbsize() > 1000, 30)
 
         kill_mono, kill_wall = time.monotonic(), time.time()
-        old.kill("redis", signal.SIGKILL)
+        if fault == "host":
+            lab.crash_host(old.name)
+        else:
+            old.kill("redis", signal.SIGKILL)
         if uses_vip:
             lablib.wait_for("the peer to hold the VIP as master",
                             lambda: new.holds_vip() and new.role() == "master", 90)
@@ -63,8 +68,11 @@ def one_run(make_lab, uses_vip):
         base = new.dbsize()
         lablib.wait_for("writes to land on the new master", lambda: new.dbsize() > base + 500, 90)
 
-        restart_mono, restart_wall = time.monotonic(), time.time()
-        old.start_redis(empty=True)
+        restart_wall = time.time()
+        if fault == "host":
+            lab.reboot_host(old.name)
+        else:
+            old.start_redis(empty=True)
         converged = True
         try:
             lablib.wait_for("the pair to converge after the empty restart",
@@ -107,7 +115,7 @@ def summarize(name, runs):
     lost_b = sum(r["lost_failback"] for r in runs)
     acked = sum(r["acked"] for r in runs)
     not_converged = sum(1 for r in runs if not r["converged"])
-    print(f"  {name:<30} {stat('failover_outage')}   {stat('failback_outage')}   "
+    print(f"  {name:<34} {stat('failover_outage')}   {stat('failback_outage')}   "
           f"{stat('move')}   {lost_f:>6} / {lost_b:<6} of {acked:>7}"
           + (f"  ({not_converged} run(s) never converged)" if not_converged else ""))
     return runs
@@ -118,29 +126,44 @@ def median(runs, key):
     return statistics.median(values) if values else None
 
 
+def agent_lab(advert_int):
+    return lambda: lablib.Lab(advert_int=advert_int, log=quiet)
+
+
+def run_table(title, systems, fault):
+    print(title)
+    print(f"  {'system':<34} {'failover outage':>15}   {'failback outage':>15}   "
+          f"{'VIP/master move':>15}   lost writes failover / failback")
+    wanted = os.environ.get("RVA_BENCH_SYSTEMS")
+    results = {}
+    for name, make_lab, uses_vip, runs in systems:
+        if wanted and not any(w.strip() and w.strip() in name for w in wanted.split(";")):
+            continue
+        results[name] = summarize(name, [one_run(make_lab, uses_vip, fault) for _ in range(runs)])
+    agent = next((r for n, r in results.items() if n.startswith("agent")), None)
+    a = median(agent, "failover_outage") if agent else None
+    for name, runs in results.items():
+        other = median(runs, "failover_outage")
+        if not name.startswith("agent") and a and other:
+            print(f"  failover outage of {name.split(' (')[0]}: {other / a:.1f}x the agent's")
+    print()
+
+
 def main():
-    systems = [
-        (f"agent, advert_int 1 (x{RUNS})", lambda: lablib.Lab(advert_int=1.0, log=quiet), True, RUNS),
-        (f"agent, advert_int 0.1 (x{RUNS})", lambda: lablib.Lab(advert_int=0.1, log=quiet), True, RUNS),
+    run_table("Redis crash: kill -9 of the master's redis-server, then its empty restart "
+              "(ms; median, worst)", [
+        (f"agent, advert_int 1 (x{RUNS})", agent_lab(1.0), True, RUNS),
+        (f"agent, advert_int 0.1 (x{RUNS})", agent_lab(0.1), True, RUNS),
         (f"shell hooks (x{HOOK_RUNS})", lambda: baselines.HooksLab(log=quiet), True, HOOK_RUNS),
         (f"Sentinel, down-after 1000 (x{RUNS})",
          lambda: baselines.SentinelLab(down_after_ms=1000, log=quiet), False, RUNS),
         (f"Sentinel, down-after 200 (x{RUNS})",
          lambda: baselines.SentinelLab(down_after_ms=200, log=quiet), False, RUNS),
-    ]
-    wanted = os.environ.get("RVA_BENCH_SYSTEMS")
-    print("failover: kill -9 of the master's redis-server, then its empty restart (ms; median, worst)")
-    print(f"  {'system':<30} {'failover outage':>15}   {'failback outage':>15}   "
-          f"{'VIP/master move':>15}   lost writes failover / failback")
-    results = {}
-    for name, make_lab, uses_vip, runs in systems:
-        if wanted and not any(w in name for w in wanted.split(",")):
-            continue
-        results[name] = summarize(name, [one_run(make_lab, uses_vip) for _ in range(runs)])
-    agent = next((r for n, r in results.items() if n.startswith("agent, advert_int 1 ")), None)
-    if agent:
-        a = median(agent, "failover_outage")
-        for name, runs in results.items():
-            if not name.startswith("agent") and a:
-                print(f"  failover outage of {name.split(' (')[0]}: {median(runs, 'failover_outage') / a:.1f}x "
-                      "the agent's (advert_int 1)")
+    ], "redis")
+    run_table("Host crash: the master's link down and every process on it killed, then a "
+              "reboot with Redis empty (ms; median, worst)", [
+        (f"agent, advert_int 0.1 (x{RUNS})", agent_lab(0.1), True, RUNS),
+        (f"shell hooks (x{HOOK_RUNS})", lambda: baselines.HooksLab(log=quiet), True, HOOK_RUNS),
+        (f"Sentinel, down-after 200 (x{RUNS})",
+         lambda: baselines.SentinelLab(down_after_ms=200, log=quiet), False, RUNS),
+    ], "host")
