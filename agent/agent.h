@@ -36,6 +36,7 @@ struct agent {
     const char *config_path;
     sd_event *event;
     int run_dir_lock_fd;
+    uint64_t started_usec;
 
     struct local_watch local;
     struct peer_watch peer;

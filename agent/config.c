@@ -67,6 +67,7 @@ static const struct key_spec keys[] = {
     INT_NONZERO("check", "fail_value", check.fail_value, -254, 254),
     INT("check", "peer_interval_ms", check.peer_interval_ms, 10, 60000),
     INT("check", "peer_silent_ms", check.peer_silent_ms, 1, 60000),
+    INT("check", "empty_start_wait_ms", check.empty_start_wait_ms, 0, 600000),
 
     STR("keepalived", "instance", keepalived.instance),
     STR("keepalived", "notify_fifo", keepalived.notify_fifo),
@@ -120,6 +121,7 @@ void config_set_defaults(struct config *cfg) {
     cfg->check.fail_value = 1;
     cfg->check.peer_interval_ms = 200;
     cfg->check.peer_silent_ms = 100;
+    cfg->check.empty_start_wait_ms = 10000;
 
     snprintf(cfg->keepalived.config, sizeof(cfg->keepalived.config),
              "/etc/keepalived/keepalived.conf");

@@ -46,6 +46,7 @@ struct config {
         int fail_value;
         int peer_interval_ms;
         int peer_silent_ms;
+        int empty_start_wait_ms;
     } check;
 
     struct {

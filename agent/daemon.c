@@ -142,6 +142,15 @@ static void fill_peer_summary(struct peer_summary *out, void *userdata) {
     out->reachable = a->peer.reachable;
     out->role = a->peer.info.role;
     out->keys = a->peer.reachable ? a->peer.info.keys : -1;
+    bool seen = a->peer.last_answer_usec != 0 || a->peer.refused;
+    out->unseen_at_start = !seen && monotonic_usec() - a->started_usec <
+                                        (uint64_t)a->cfg.check.empty_start_wait_ms * 1000u;
+}
+
+static void on_peer_update(struct peer_watch *pw, void *userdata) {
+    struct agent *a = userdata;
+    if (a->local.checks == 0 && pw->polled)
+        local_watch_check_soon(&a->local);
 }
 
 static void on_vip_change(bool here, void *userdata) {
@@ -309,10 +318,16 @@ static void stop_components(struct agent *a) {
 static int start_components(struct agent *a) {
     int r;
     track_file_init(&a->track, a->cfg.check.track_file);
-    r = local_watch_start(&a->local, a->event, &a->cfg, on_local_check, fill_peer_summary, a);
+    /* The first local check waits for the first word from the peer (at most one
+     * poll's budget): readiness gating needs to know whether the peer holds data. */
+    uint64_t peer_budget_usec =
+        (uint64_t)(a->cfg.peer.connect_timeout_ms + a->cfg.peer.command_timeout_ms) * 1000u;
+    r = local_watch_start(&a->local, a->event, &a->cfg, peer_budget_usec, on_local_check,
+                          fill_peer_summary, a);
     if (r < 0)
         return log_error("local watch: %s", strerror(-r)), r;
-    r = peer_watch_start(&a->peer, a->event, &a->cfg.peer, a->cfg.check.peer_interval_ms, NULL, a);
+    r = peer_watch_start(&a->peer, a->event, &a->cfg.peer, a->cfg.check.peer_interval_ms,
+                         on_peer_update, a);
     if (r < 0)
         return log_error("peer watch: %s", strerror(-r)), r;
     if (a->cfg.keepalived.vip[0]) {
@@ -404,6 +419,7 @@ int daemon_run(const struct config *cfg, const char *config_path) {
     a->cfg = *cfg;
     a->config_path = config_path;
     a->run_dir_lock_fd = -1;
+    a->started_usec = monotonic_usec();
 
     if ((r = lock_run_dir(a)) < 0)
         return 1;

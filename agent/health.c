@@ -72,6 +72,11 @@ bool health_ready(const struct redis_info *local, long long local_keys,
         snprintf(reason, (size_t)reason_size, "unhealthy: LOADING dataset");
         return false;
     }
+    if (!peer->reachable && peer->unseen_at_start && local_keys == 0) {
+        snprintf(reason, (size_t)reason_size,
+                 "unhealthy: no data, and the peer not seen since start (waiting for it)");
+        return false;
+    }
     if (!peer->reachable || peer->role != REDIS_ROLE_MASTER)
         return true;
     if (local->role == REDIS_ROLE_MASTER) {

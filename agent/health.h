@@ -42,6 +42,9 @@ struct peer_summary {
     bool reachable;
     enum redis_role role;
     long long keys; /* -1 when unknown */
+    /* Neither answered nor refused since the agent started, and the start wait
+     * ([check] empty_start_wait_ms) is not over: it may hold data we cannot see. */
+    bool unseen_at_start;
 };
 
 /* Readiness gating: whether a Redis that answers PING must still be reported
@@ -50,7 +53,9 @@ struct peer_summary {
  *  - it is a replica in a full sync, or with its link down, while the peer is a
  *    reachable master;
  *  - it is an empty master (no keys, restarted without data) while the peer is a
- *    reachable master that has keys: it must refill from the peer first.
+ *    reachable master that has keys: it must refill from the peer first;
+ *  - it has no keys and the peer has not been seen since the agent started (a
+ *    rebooted host whose network is not up yet): the peer may hold the data.
  * When the peer is unreachable a running Redis is always ready, so that someone
  * holds the VIP. local_keys is -1 when unknown. Writes the reason when not ready. */
 bool health_ready(const struct redis_info *local, long long local_keys,

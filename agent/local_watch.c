@@ -44,8 +44,9 @@ static void run_check(struct local_watch *lw) {
         struct peer_summary peer = { .reachable = false, .keys = -1 };
         if (lw->peer_summary)
             lw->peer_summary(&peer, lw->userdata);
-        if (peer.reachable && peer.role == REDIS_ROLE_MASTER &&
-            lw->info.role == REDIS_ROLE_MASTER && peer.keys > 0)
+        bool empty_master_check = peer.reachable && peer.role == REDIS_ROLE_MASTER &&
+                                  lw->info.role == REDIS_ROLE_MASTER && peer.keys > 0;
+        if (empty_master_check || (!peer.reachable && peer.unseen_at_start))
             lw->keys = count_keys(&lw->conn);
         char reason[sizeof(result.reason)];
         if (!health_ready(&lw->info, lw->keys, &peer, reason, sizeof(reason))) {
@@ -113,8 +114,11 @@ static void watch_connection(struct local_watch *lw) {
                     strerror(-r));
 }
 
+void local_watch_check_soon(struct local_watch *lw) { schedule_check(lw, 0); }
+
 int local_watch_start(struct local_watch *lw, sd_event *event, const struct config *cfg,
-                      local_watch_fn on_check, peer_summary_fn peer_summary, void *userdata) {
+                      uint64_t first_delay_usec, local_watch_fn on_check,
+                      peer_summary_fn peer_summary, void *userdata) {
     memset(lw, 0, sizeof(*lw));
     lw->cfg = cfg;
     lw->event = event;
@@ -123,7 +127,8 @@ int local_watch_start(struct local_watch *lw, sd_event *event, const struct conf
     lw->userdata = userdata;
     lw->keys = -1;
     redis_conn_init(&lw->conn, &cfg->redis);
-    return sd_event_add_time(event, &lw->timer, CLOCK_MONOTONIC, 0, 1, on_timer, lw);
+    return sd_event_add_time(event, &lw->timer, CLOCK_MONOTONIC,
+                             monotonic_usec() + first_delay_usec, 1, on_timer, lw);
 }
 
 void local_watch_stop(struct local_watch *lw) {

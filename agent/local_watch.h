@@ -38,8 +38,14 @@ struct local_watch {
     void *userdata;
 };
 
+/* The first check runs after first_delay_usec, or earlier through
+ * local_watch_check_soon(). */
 int local_watch_start(struct local_watch *lw, sd_event *event, const struct config *cfg,
-                      local_watch_fn on_check, peer_summary_fn peer_summary, void *userdata);
+                      uint64_t first_delay_usec, local_watch_fn on_check,
+                      peer_summary_fn peer_summary, void *userdata);
+
+/* Run the next check at once (e.g. the first, as soon as the peer has been seen). */
+void local_watch_check_soon(struct local_watch *lw);
 void local_watch_stop(struct local_watch *lw);
 
 #endif

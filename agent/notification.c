@@ -49,8 +49,8 @@ static int parse_scoped(const char *scope, const char *name, const char *state,
         return -EINVAL;
     }
     if (!*name || strlen(name) >= sizeof(out->name)) {
-        snprintf(err, err_size, "instance name empty or longer than %zu characters",
-                 sizeof(out->name) - 1);
+        snprintf(err, err_size, "%s name empty or longer than %zu characters",
+                 out->scope == NOTIFICATION_GROUP ? "group" : "instance", sizeof(out->name) - 1);
         return -EINVAL;
     }
     snprintf(out->name, sizeof(out->name), "%s", name);
@@ -114,26 +114,43 @@ static int split_words(const char *line, char words[4][128], int *count) {
     return 0;
 }
 
+/* True for the first word of a line about a VRRP instance or sync group. */
+static bool starts_vrrp_line(const char *line) {
+    line += strspn(line, " \t");
+    size_t len = strcspn(line, " \t\r\n");
+    return (len == 8 && strncmp(line, "INSTANCE", 8) == 0) ||
+           (len == 5 && strncmp(line, "GROUP", 5) == 0);
+}
+
 int notification_parse_fifo_line(const char *line, struct notification *out, char *err,
                                  size_t err_size) {
     char words[4][128];
     int count;
     memset(out, 0, sizeof(*out));
+    if (line[strspn(line, " \t\r\n")] == '\0')
+        return -ENOENT; /* a blank line says nothing */
+    /* keepalived writes checker lines (VS, RS) and more to the same FIFO, in
+     * shapes of their own: only INSTANCE and GROUP lines are ours to judge. */
+    if (!starts_vrrp_line(line))
+        return -ENOENT;
     int r = split_words(line, words, &count);
-    if (r < 0 || count == 0) {
+    if (r < 0) {
         snprintf(err, err_size, "malformed notify FIFO line '%.200s': %s", line,
                  r == -E2BIG ? "too many words" : r == -ENAMETOOLONG ? "word too long"
-                 : r < 0 ? "unterminated quote" : "empty");
+                                                                       : "unterminated quote");
         return -EINVAL;
     }
-    enum notification_scope scope;
-    if (parse_scope(words[0], &scope) < 0)
-        return -ENOENT; /* checker (VS/RS) and other lines keepalived writes there */
     if (count < 3) {
         snprintf(err, err_size, "malformed notify FIFO line '%.200s': expected %s NAME STATE "
                  "PRIORITY", line, words[0]);
         return -EINVAL;
     }
+    /* Other VRRP events (MASTER_RX_LOWER_PRI, MASTER_PRIORITY, BACKUP_PRIORITY,
+     * DELETED, ...) are well-formed lines about states we do not act on. */
+    enum vrrp_state state;
+    if (vrrp_state_from_string(words[2], &state) < 0 && words[2][0] >= 'A' &&
+        words[2][0] <= 'Z')
+        return -ENOENT;
     r = parse_scoped(words[0], words[1], words[2], count == 4 ? words[3] : NULL, out, err,
                      err_size);
     if (r < 0) {

@@ -320,6 +320,10 @@ class Lab:
     def reboot_host(self, name):
         """Link up, Redis started empty (no persistence), then its services."""
         node = self.nodes[name]
+        # A real reboot loses the kernel's state: the VIP keepalived could not remove
+        # when it was killed, and neighbour entries left INCOMPLETE by the outage.
+        run("ip", "-n", node.ns, "addr", "del", f"{VIP}/24", "dev", "eth0", check=False)
+        run("ip", "-n", node.ns, "neigh", "flush", "dev", "eth0", check=False)
         self.heal_link(name)
         node.start_redis(empty=True)
         self.start_host_services(node)

@@ -175,7 +175,7 @@ static void test_empty_name_is_refused(void **state) {
     (void)state;
     args_fail_with(ARGS("INSTANCE", "", "MASTER", "100"),
                    "instance name empty or longer than 127 characters");
-    args_fail_with(ARGS("GROUP", "", "BACKUP"), "instance name empty or longer than 127 characters");
+    args_fail_with(ARGS("GROUP", "", "BACKUP"), "group name empty or longer than 127 characters");
 }
 
 static void test_name_of_128_characters_is_refused(void **state) {
@@ -324,10 +324,25 @@ static void test_fifo_missing_state_is_malformed(void **state) {
     fifo_malformed("GROUP", "expected GROUP NAME STATE PRIORITY");
 }
 
+static void test_fifo_other_vrrp_events_are_not_ours(void **state) {
+    (void)state;
+    /* keepalived reports more VRRP events than the four states we act on. */
+    fifo_not_vrrp("INSTANCE \"VI_1\" MASTER_RX_LOWER_PRI 100");
+    fifo_not_vrrp("INSTANCE \"VI_1\" MASTER_PRIORITY 254");
+    fifo_not_vrrp("GROUP \"G1\" DELETED");
+}
+
+static void test_fifo_checker_lines_of_any_shape_are_not_ours(void **state) {
+    (void)state;
+    fifo_not_vrrp("RS [192.0.2.21]:tcp:6379 FWM 1 DOWN");
+    fifo_not_vrrp("  \r");
+    fifo_not_vrrp("   ");
+}
+
 static void test_fifo_unknown_state_is_malformed(void **state) {
     (void)state;
-    fifo_malformed("INSTANCE \"VI_1\" SLAVE 100",
-                   "state 'SLAVE': expected MASTER, BACKUP, FAULT or STOP");
+    fifo_malformed("INSTANCE \"VI_1\" sideways 100",
+                   "state 'sideways': expected MASTER, BACKUP, FAULT or STOP");
 }
 
 static void test_fifo_bad_priority_is_malformed(void **state) {
@@ -546,6 +561,8 @@ int main(void) {
         cmocka_unit_test(test_priority_that_is_not_a_number_is_named),
         cmocka_unit_test(test_wrong_argument_count_is_named),
         cmocka_unit_test(test_empty_name_is_refused),
+        cmocka_unit_test(test_fifo_other_vrrp_events_are_not_ours),
+        cmocka_unit_test(test_fifo_checker_lines_of_any_shape_are_not_ours),
         cmocka_unit_test(test_name_of_128_characters_is_refused),
         cmocka_unit_test(test_args_error_is_cut_to_its_buffer),
         cmocka_unit_test(test_fifo_instance_line_is_parsed),

@@ -155,7 +155,7 @@ static void test_malformed_lines_are_counted_and_not_dispatched(void **state) {
 
 static void test_malformed_line_does_not_hide_the_next_one(void **state) {
     struct fixture *fx = *state;
-    feed(fx, "INSTANCE \"VI_1\" SLAVE 100\nINSTANCE \"VI_1\" MASTER 100\n");
+    feed(fx, "INSTANCE \"VI_1\" sideways 100\nINSTANCE \"VI_1\" MASTER 100\n");
     assert_int_equal(fx->fifo.malformed_lines, 1);
     assert_int_equal(fx->rec.count, 1);
     assert_seen(fx, 0, NOTIFICATION_INSTANCE, "VI_1", VRRP_STATE_MASTER, 100);
