@@ -1,8 +1,8 @@
 # redis-vrrp-agent: one boring Makefile. Flags and libraries come from pkg-config.
 #   make            build build/redis-vrrp-agent
-#   make check      install missing test dependencies, then unit and integration tests
+#   make check      install missing test dependencies, then unit, integration and end-to-end tests
 #   make bench      timings (never pass/fail)
-#   make demo       the two-host keepalived lab (root)
+#   make demo       the two-host keepalived lab, a failover shown live (root)
 #   make SANITIZE=1 build with address and undefined-behaviour sanitizers
 
 PREFIX    ?= /usr/local
@@ -68,10 +68,14 @@ unit: $(UNIT_BINS)
 integration: all
 	$(PYTHON) -m pytest -v tests/integration tests/e2e
 
-bench: deps all
+# Like check, these install what they need first, then build.
+bench: deps
+	$(MAKE) all
 	$(PYTHON) tests/bench/run.py
 
-demo: all
+demo:
+	scripts/install-deps lab
+	$(MAKE) all
 	scripts/lab demo
 
 # The unit names /usr/sbin; point it at the SBINDIR the binary actually goes to.
