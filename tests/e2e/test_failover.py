@@ -1,0 +1,529 @@
+"""Fault tests on the real two-host lab: each test brings the lab up (VIP on a master,
+the peer its replica), injects one fault while the client writes through the VIP, and
+checks where the VIP, the roles and every acknowledged write end up. Waits are
+conditions with deadlines; the deadlines are hang guards, not expectations."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+
+import pytest
+import redis
+
+import lablib
+from helpers import free_port
+from lablib import wait_for
+
+# A write the master acknowledged just before it died may not have reached its
+# replica: that, and only that, may be lost on a crash.
+LOSS_WINDOW_S = 0.5
+# The client may read a reply the master sent just before the kill a moment after it
+# (scheduling); far shorter than any failover, so it cannot hide a write acknowledged
+# by the new master.
+ACK_READ_SLACK_S = 0.05
+HANG_GUARD_S = 30
+
+
+# ---- helpers ----
+
+def stop_writer(lab, proc, out, timeout=90):
+    """SIGTERM the client, let it verify every acknowledged write against the master
+    behind the VIP, and return its report."""
+    os.kill(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise AssertionError(f"lab-writer still verifying after {timeout} s")
+    log = (lab.dir / "writer.log").read_text(errors="replace")
+    assert proc.returncode == 0, f"lab-writer failed (rc {proc.returncode}):\n{log[-2000:]}"
+    report = json.loads(out.read_text())
+    print(f"writer: {report['acknowledged']} acknowledged, {report['missing']} missing, "
+          f"errors {report['errors']}")
+    return report
+
+
+def start_writing(lab, node, keys=1000):
+    """Start the client and return (process, report path) once `node` holds at least
+    `keys` keys more than before, i.e. the client's writes are landing on it."""
+    out = lab.dir / "writer-report.json"
+    base = node.dbsize()
+    proc = lab.start_writer(out, duration=150)
+    wait_for(f"the client's writes to reach {node.name}", lambda: node.dbsize() >= base + keys,
+             HANG_GUARD_S, log=print)
+    return proc, out
+
+
+def wait_writes_land_on(node, keys=300):
+    """The client's writes are acknowledged by `node` again (it is the master it reaches)."""
+    base = node.dbsize()
+    wait_for(f"the client's writes to land on {node.name}", lambda: node.dbsize() >= base + keys,
+             HANG_GUARD_S, log=print)
+
+
+def holds_vip_as_master(lab, node):
+    return lab.vip_holder() == node.name and node.role() == "master"
+
+
+def settled_on(lab, node):
+    """The VIP on `node` only, `node` master, its peer a replica of it with link up."""
+    if not holds_vip_as_master(lab, node):
+        return False
+    info = lab.nodes[node.peer].redis().info("replication")
+    return (info["role"] == "slave" and info.get("master_host") == node.addr
+            and info.get("master_link_status") == "up")
+
+
+def lost_outside_window(report, fault_before, fault_after):
+    """The missing writes acknowledged outside the crash window of a fault injected
+    between wall times fault_before and fault_after."""
+    times = report["missing_ack_times"]
+    assert len(times) == report["missing"], "writer report truncated its missing list"
+    return [t for t in times
+            if not fault_before - LOSS_WINDOW_S <= t <= fault_after + ACK_READ_SLACK_S]
+
+
+def show_logs(lab, *names):
+    """The agents' state logs, for a failing assertion's message."""
+    out = []
+    for name in names:
+        path = lab.dir / name / "state.log"
+        text = path.read_text(errors="replace") if path.exists() else "(none)"
+        out.append(f"--- {name}/state.log (tail) ---\n{text[-3000:]}")
+    return "\n".join(out)
+
+
+def keys_in_rdb(rdb, workdir, keys):
+    """Load an RDB file with a throwaway redis-server in the root namespace on a free
+    127.0.0.1 port and return which of `keys` it holds."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    shutil.copy(rdb, workdir / "dump.rdb")
+    port = free_port()
+    conf = workdir / "redis.conf"
+    conf.write_text("\n".join([f"port {port}", "bind 127.0.0.1", f"dir {workdir}",
+                               "dbfilename dump.rdb", "save \"\"", "appendonly no",
+                               f"logfile {workdir / 'redis.log'}", ""]))
+    proc = subprocess.Popen(["redis-server", str(conf)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=2,
+                             socket_connect_timeout=2)
+        wait_for(f"throwaway redis-server on 127.0.0.1:{port} to load {rdb.name}",
+                 lambda: client.ping() and client.info("persistence")["loading"] == 0, 20)
+        return {k for k in keys if client.exists(k)}
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+class FailbackWatch(threading.Thread):
+    """Samples every few milliseconds, from outside: whenever `node` holds the VIP and
+    its Redis is master, how many keys it and its peer hold. The VIP is sampled first,
+    so a sample that counts is one where the node already held the VIP as master."""
+
+    def __init__(self, lab, node):
+        super().__init__(daemon=True)
+        self.lab, self.node, self.peer = lab, node, lab.nodes[node.peer]
+        self.samples = 0      # samples with the VIP on node and node master
+        self.emptyish = []    # (monotonic time, node keys, peer keys) far below the peer
+        self._stop_event = threading.Event()
+
+    def run(self):
+        while not self._stop_event.is_set():
+            try:
+                if self.node.holds_vip() and self.node.role() == "master":
+                    mine, theirs = self.node.dbsize(), self.peer.dbsize()
+                    self.samples += 1
+                    if mine < theirs - max(100, theirs // 20):
+                        self.emptyish.append((time.monotonic(), mine, theirs))
+            except (redis.RedisError, OSError):
+                pass  # a Redis restarting or syncing: the next sample decides
+            self._stop_event.wait(0.002)
+
+    def stop(self):
+        self._stop_event.set()
+        self.join(10)
+
+
+class SplitBrainWatch(threading.Thread):
+    """Polls both agents' status; remembers which ever reported split_brain true."""
+
+    def __init__(self, lab):
+        super().__init__(daemon=True)
+        self.lab = lab
+        self.reported = set()
+        self._stop_event = threading.Event()
+
+    def run(self):
+        while not self._stop_event.is_set():
+            for node in self.lab.nodes.values():
+                status = node.agent_status()
+                if status and status.get("split_brain"):
+                    self.reported.add(node.name)
+            self._stop_event.wait(0.05)
+
+    def stop(self):
+        self._stop_event.set()
+        self.join(10)
+
+
+class RoleWatch(threading.Thread):
+    """Asks one node's Redis for its role in a tight loop over one unix-socket
+    connection, so that even a role held for a few milliseconds is seen."""
+
+    def __init__(self, node):
+        super().__init__(daemon=True)
+        self.node = node
+        self.roles = []  # (monotonic time, role), on change
+        self._stop_event = threading.Event()
+
+    def run(self):
+        client = self.node.redis(0.2)
+        while not self._stop_event.is_set():
+            try:
+                role = client.info("replication")["role"]
+            except (redis.RedisError, OSError):
+                role = "down"
+            if not self.roles or self.roles[-1][1] != role:
+                self.roles.append((time.monotonic(), role))
+            self._stop_event.wait(0.0005)
+
+    def first(self, role, after):
+        return next((t for t, r in self.roles if r == role and t >= after), None)
+
+    def stop(self):
+        self._stop_event.set()
+        self.join(10)
+
+
+def partition(lab, name):
+    """Take the host's bridge port out of the bridge: no traffic passes, but its link
+    keeps carrier, so keepalived there sees silence, not a link down (unlike
+    lab.cut_link, which downs the port: keepalived enters FAULT)."""
+    lablib.run("ip", "-n", lablib.NS["sw"], "link", "set", f"{name}0", "nomaster")
+
+
+def rejoin(lab, name):
+    lablib.run("ip", "-n", lablib.NS["sw"], "link", "set", f"{name}0", "master", "br0")
+
+
+def split_writes_kept(lab, master, split_keys, workdir):
+    """Each split-time write (node name -> key written on that node) is either on the
+    final master or in a snapshot that node saved. Returns {key: where}."""
+    where = {}
+    for name, key in split_keys.items():
+        if master.redis().exists(key):
+            where[key] = f"master {master.name}"
+            continue
+        snapshots = sorted((lab.dir / name / "snapshots").glob("*.rdb"))
+        for i, rdb in enumerate(snapshots):
+            if keys_in_rdb(rdb, workdir / f"{name}-rdb{i}", [key]):
+                where[key] = str(rdb)
+                break
+        else:
+            where[key] = None
+    return where
+
+
+# ---- 1. crash of the master's Redis ----
+
+def test_kill_master_redis_moves_vip_to_writable_peer_losing_only_unreplicated_writes(lab):
+    old = lab.master()
+    new = lab.nodes[old.peer]
+    writer, out = start_writing(lab, old)
+
+    kill_before = time.time()
+    old.kill("redis", signal.SIGKILL)
+    kill_after = time.time()
+    wait_for(f"{new.name} to hold the VIP as master", lambda: holds_vip_as_master(lab, new),
+             HANG_GUARD_S, log=print)
+    wait_writes_land_on(new)
+    new.redis().set("probe:writable", 1)  # the new master takes writes
+    report = stop_writer(lab, writer, out)
+
+    assert lab.vip_holder() == new.name
+    assert old.track_value() not in (0, None), "the dead Redis's node still reports healthy"
+    assert report["acknowledged"] > 0
+    late = lost_outside_window(report, kill_before, kill_after)
+    print(f"lost {report['missing']} acknowledged writes ({len(late)} outside the crash window)")
+    assert not late, (f"{len(late)} lost writes were acknowledged outside the "
+                      f"{LOSS_WINDOW_S} s before the kill (kill at {kill_before:.3f}, "
+                      f"lost at {late[:5]})\n" + show_logs(lab, old.name, new.name))
+
+
+# ---- 2. the crashed master comes back empty and preempts ----
+
+def test_empty_restarted_master_refills_before_taking_vip_back_and_loses_nothing(lab):
+    old = lab.master()
+    new = lab.nodes[old.peer]
+    assert "nopreempt" not in (old.dir / "keepalived.conf").read_text(), "preempt must be on"
+    writer, out = start_writing(lab, old, keys=2000)
+
+    kill_before = time.time()
+    old.kill("redis", signal.SIGKILL)
+    kill_after = time.time()
+    wait_for(f"{new.name} to hold the VIP as master", lambda: holds_vip_as_master(lab, new),
+             HANG_GUARD_S, log=print)
+    wait_writes_land_on(new, keys=1000)
+
+    watch = FailbackWatch(lab, old)
+    watch.start()
+    try:
+        restart = time.time()
+        old.start_redis(empty=True)
+        wait_for(f"{old.name} to refill and take the VIP back, {new.name} its replica",
+                 lambda: settled_on(lab, old), 60, log=print)
+        wait_writes_land_on(old)
+    finally:
+        watch.stop()
+    report = stop_writer(lab, writer, out)
+
+    assert watch.samples > 0, f"never saw {old.name} hold the VIP as master after the restart"
+    assert not watch.emptyish, (
+        f"{old.name} held the VIP as a master far emptier than {new.name} "
+        f"({len(watch.emptyish)} samples, first (keys, peer keys) = {watch.emptyish[0][1:]})\n"
+        + show_logs(lab, old.name, new.name))
+    times = report["missing_ack_times"]
+    after_restart = [t for t in times if t >= restart]
+    assert not after_restart, (f"{len(after_restart)} writes acknowledged after the restart "
+                               "were lost on the failback\n" + show_logs(lab, old.name, new.name))
+    late = lost_outside_window(report, kill_before, kill_after)
+    assert not late, (f"{len(late)} lost writes were acknowledged outside the {LOSS_WINDOW_S} s "
+                      "before the kill\n" + show_logs(lab, old.name, new.name))
+    print(f"lost {report['missing']} acknowledged writes (all in the crash window); "
+          f"{watch.samples} samples of {old.name} as VIP master, none empty")
+
+
+# ---- 3. keepalived stops on the master ----
+
+def test_keepalived_stop_on_master_hands_roles_to_peer_without_losing_writes(lab):
+    old = lab.master()
+    new = lab.nodes[old.peer]
+    writer, out = start_writing(lab, old)
+
+    old.stop("keepalived")
+    wait_for(f"{new.name} to hold the VIP as master with {old.name} its replica",
+             lambda: settled_on(lab, new), HANG_GUARD_S, log=print)
+    wait_writes_land_on(new)
+    report = stop_writer(lab, writer, out)
+
+    assert report["acknowledged"] > 0
+    assert report["missing"] == 0, (f"{report['missing']} acknowledged writes lost "
+                                    f"(first {report['missing_keys'][:5]})\n"
+                                    + show_logs(lab, old.name, new.name))
+
+
+# ---- 4. the master's Redis hangs (SIGSTOP), then resumes ----
+
+class LostWrites(AssertionError):
+    """Acknowledged writes that must have survived did not (see the xfail reasons)."""
+
+
+def hang_and_resume_master(lab, preload_keys=0, save_delay_us=0, require_fenced=True):
+    """SIGSTOP the master's Redis under the client's writes, wait for the failover,
+    SIGCONT it, wait until it has been a replica (when require_fenced) and the lab
+    settled, then check the client's acknowledged writes: raises LostWrites for any
+    acknowledged after the failover that is missing. A dataset larger than the lab's is
+    modelled by preloading keys and rdb-key-save-delay (µs per key saved) on the old
+    master."""
+    old = lab.master()
+    new = lab.nodes[old.peer]
+    for start in range(0, preload_keys, 5000):
+        pipe = old.redis(5).pipeline(transaction=False)
+        for i in range(start, min(start + 5000, preload_keys)):
+            pipe.set(f"preload:{i}", i)
+        pipe.execute()
+    if save_delay_us:
+        old.redis().config_set("rdb-key-save-delay", save_delay_us)
+    writer, out = start_writing(lab, old)
+
+    stop_before = time.time()
+    old.kill("redis", signal.SIGSTOP)
+    stop_after = time.time()
+    _, detected_s = wait_for(f"the agent on {old.name} to flag its hung Redis in the track file",
+                             lambda: old.track_value() not in (0, None), 15)
+    print(f"track file on {old.name} non-zero {detected_s * 1000:.0f} ms after SIGSTOP")
+    wait_for(f"{new.name} to hold the VIP as master", lambda: holds_vip_as_master(lab, new),
+             HANG_GUARD_S, log=print)
+    failover = time.time()
+    wait_writes_land_on(new, keys=1000)
+
+    # Resumed, the old master still holds its data and its role. With preempt on it
+    # takes the VIP back, but only through being a replica of the new master first.
+    roles = RoleWatch(old)
+    cont_wall, cont = time.time(), time.monotonic()
+    old.kill("redis", signal.SIGCONT)
+    roles.start()
+    try:
+        if require_fenced:
+            wait_for(f"{old.name} to be fenced as a replica after SIGCONT",
+                     lambda: roles.first("slave", cont), HANG_GUARD_S, log=print)
+        master = lab.nodes[lab.wait_settled(HANG_GUARD_S)]
+    finally:
+        roles.stop()
+    wait_writes_land_on(master)
+    report = stop_writer(lab, writer, out)
+    print(f"{old.name} roles after SIGCONT: "
+          + ", ".join(f"{r} at +{(t - cont) * 1000:.0f} ms" for t, r in roles.roles)
+          + f"; settled with {master.name} master")
+
+    times = report["missing_ack_times"]
+    if len(times) < report["missing"]:
+        print(f"lost {report['missing']} acknowledged writes, the first acknowledged "
+              f"{times[0] - cont_wall:+.3f} s from SIGCONT")
+        raise LostWrites(f"{report['missing']} acknowledged writes lost (more than the writer "
+                         f"lists; the first at {times[0] - cont_wall:+.3f} s from SIGCONT)\n"
+                         + show_logs(lab, old.name, new.name))
+    lost = {
+        "before failover": [t for t in times if t < failover],
+        "failover to SIGCONT": [t for t in times if failover <= t < cont_wall],
+        "after SIGCONT": sorted(t for t in times if t >= cont_wall),
+    }
+    print("lost acknowledged writes: " + ", ".join(f"{k} {len(v)}" for k, v in lost.items()))
+    late = [t for t in lost["before failover"]
+            if not stop_before - LOSS_WINDOW_S <= t <= stop_after + ACK_READ_SLACK_S]
+    assert not late, (f"{len(late)} lost writes were acknowledged outside the {LOSS_WINDOW_S} s "
+                      "before the SIGSTOP\n" + show_logs(lab, old.name, new.name))
+    after = lost["failover to SIGCONT"] + lost["after SIGCONT"]
+    if after:
+        raise LostWrites(f"{len(after)} writes acknowledged after the failover were lost "
+                         f"({len(lost['failover to SIGCONT'])} by the new master before SIGCONT, "
+                         f"{len(lost['after SIGCONT'])} after it)\n"
+                         + show_logs(lab, old.name, new.name))
+
+
+RESUMED_MASTER_TAKES_WRITES_IT_DISCARDS = (
+    "agent bug: the resumed old master's BACKUP (writes paused, waiting 3 s for the peer to "
+    "take them) is superseded by MASTER when preempt gives it the VIP back about 3 s later; "
+    "the superseded BACKUP lifts the CLIENT PAUSE and MASTER snapshots the diverged data "
+    "with the local Redis a writable master behind the VIP, then REPLICAOF peer discards "
+    "the writes it acknowledged meanwhile (130-300 writes, in 12 of 13 runs). Not strict: "
+    "when the resumed node's daemon still holds a failed peer poll from the hang, BACKUP "
+    "takes the peer for gone and resyncs at once, before preempt, and the race is not run")
+
+
+@pytest.mark.xfail(strict=False, raises=LostWrites, reason=RESUMED_MASTER_TAKES_WRITES_IT_DISCARDS)
+def test_stopped_master_redis_fails_over_and_is_fenced_as_replica_on_resume(lab):
+    hang_and_resume_master(lab)
+
+
+SLOW_SNAPSHOT_LOSES_WRITES = (
+    "agent bug: the resumed old master snapshots its diverged data before resyncing; while "
+    "that BGSAVE runs, preempt gives it the VIP back and MASTER supersedes BACKUP, so it is a "
+    "writable master behind the VIP (no CLIENT PAUSE) whose writes REPLICAOF peer then "
+    "discards; and the new master's BACKUP gives up after backup_wait_timeout_ms (3 s), "
+    "snapshots and resyncs from the stale old master, discarding every write since the "
+    "failover, after which the old master's catch-up times out and it promotes anyway")
+
+
+@pytest.mark.xfail(strict=True, raises=LostWrites, reason=SLOW_SNAPSHOT_LOSES_WRITES)
+def test_stopped_master_with_slow_snapshot_loses_no_write_after_failover(lab):
+    # 20000 keys at 200 µs each: BGSAVEs of about 4 s, as a dataset of some GB takes;
+    # longer than keepalived's preempt (3 advert intervals) and the peer's backup wait.
+    # The old master may never be a replica again here (its snapshot does not finish
+    # while it serves its new replica), so only the writes decide.
+    hang_and_resume_master(lab, preload_keys=20000, save_delay_us=200, require_fenced=False)
+
+
+# ---- 5. the link between the hosts is cut, then healed ----
+
+def check_split_outcome(lab, watch, split_keys, workdir):
+    """After a heal: one master, the VIP on it alone, the other its replica; every
+    split-time write on the master or in a snapshot of the node that took it, and
+    exactly one node's in a snapshot (the other's survived on the master)."""
+    master = lab.nodes[lab.wait_settled(60)]
+    roles = {n.name: n.role() for n in lab.nodes.values()}
+    assert sorted(roles.values()) == ["master", "slave"], roles
+    assert lab.vip_holder() == master.name and roles[master.name] == "master"
+    where = split_writes_kept(lab, master, split_keys, workdir)
+    print(f"split brain reported by {sorted(watch.reported)}; {master.name} master at the "
+          f"end; split writes: {where}")
+    assert all(where.values()), (f"split-time writes neither on the master nor in a "
+                                 f"snapshot: {where}\n" + show_logs(lab, "a", "b"))
+    snapshotted = [k for k, w in where.items() if not w.startswith("master")]
+    assert len(snapshotted) == 1, f"expected exactly one node's split writes snapshotted: {where}"
+
+
+def test_partition_split_brain_heals_to_one_master_and_snapshots_the_losers_writes(
+        lab, tmp_path):
+    old = lab.master()
+    other = lab.nodes[old.peer]
+    watch = SplitBrainWatch(lab)
+    watch.start()
+    try:
+        partition(lab, old.name)
+        wait_for("both nodes to hold the VIP as masters (split brain)",
+                 lambda: old.holds_vip() and other.holds_vip() and old.role() == "master"
+                 and other.role() == "master", HANG_GUARD_S, log=print)
+        split_keys = {n.name: f"split:{n.name}" for n in lab.nodes.values()}
+        for name, key in split_keys.items():
+            lab.nodes[name].redis().set(key, name)
+
+        rejoin(lab, old.name)
+        # The agents see each other again only now: both masters, the split brain.
+        wait_for("an agent to report the split brain", lambda: watch.reported, HANG_GUARD_S,
+                 log=print)
+        check_split_outcome(lab, watch, split_keys, tmp_path)
+    finally:
+        watch.stop()
+
+
+def test_cut_link_isolated_master_faults_and_its_writes_are_snapshotted_on_heal(lab, tmp_path):
+    old = lab.master()
+    other = lab.nodes[old.peer]
+    watch = SplitBrainWatch(lab)
+    watch.start()
+    try:
+        # Carrier loss: keepalived on the isolated host enters FAULT and drops the VIP,
+        # its Redis stays master (fence_on_fault = no); the peer takes over.
+        lab.cut_link(old.name)
+        wait_for(f"{other.name} alone to hold the VIP as master, {old.name} still master",
+                 lambda: holds_vip_as_master(lab, other) and old.role() == "master",
+                 HANG_GUARD_S, log=print)
+        split_keys = {n.name: f"split:{n.name}" for n in lab.nodes.values()}
+        for name, key in split_keys.items():
+            lab.nodes[name].redis().set(key, name)
+
+        # The agents may settle this before either calls it a split brain (that
+        # needs both masters, reachable, for a second), so no report is required.
+        lab.heal_link(old.name)
+        check_split_outcome(lab, watch, split_keys, tmp_path)
+    finally:
+        watch.stop()
+
+
+# ---- 6. the agent is killed in the middle of a transition ----
+
+def test_agent_killed_mid_transition_converges_after_restart(lab):
+    old = lab.master()
+    new = lab.nodes[old.peer]
+    # A slow MASTER transition on the new master-to-be, so it can be killed mid-way.
+    with open(new.dir / "agent.conf", "a") as f:
+        f.write("\n[transition]\nmaster_delay_ms = 3000\n")
+    new.stop("agent")
+    new.start_agent()
+    wait_for(f"the restarted agent on {new.name} to answer", new.agent_status, 10)
+    writer, out = start_writing(lab, old)
+
+    state_log = new.dir / "state.log"
+    seen = len(state_log.read_text())
+    old.stop("keepalived")
+    wait_for(f"{new.name}'s MASTER transition to be in its settle delay",
+             lambda: "MASTER: settle delay" in state_log.read_text()[seen:], HANG_GUARD_S,
+             log=print)
+    pid = new.kill("agent", signal.SIGKILL)
+    wait_for(f"the agent on {new.name} (pid {pid}) to die", lambda: not lablib._alive(pid), 10)
+    assert new.holds_vip() and new.role() == "slave", "the transition was not cut mid-way"
+
+    new.start_agent()
+    wait_for(f"roles to follow the VIP: {new.name} master, {old.name} its replica",
+             lambda: settled_on(lab, new), 45, log=print)
+    wait_writes_land_on(new)
+    report = stop_writer(lab, writer, out)
+
+    assert report["missing"] == 0, (f"{report['missing']} acknowledged writes lost "
+                                    f"(first {report['missing_keys'][:5]})\n"
+                                    + show_logs(lab, old.name, new.name))
