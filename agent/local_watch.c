@@ -8,7 +8,7 @@
 
 #include "check.h"
 #include "log.h"
-#include "transition.h"
+#include "clock.h"
 
 /* After Redis closed our connection, re-check this often, this many times, until the
  * evidence is definitive: a killed Redis may still accept (then reset) a connection
@@ -72,8 +72,7 @@ static void run_check(struct local_watch *lw) {
 }
 
 static void schedule_check(struct local_watch *lw, uint64_t delay_usec) {
-    sd_event_source_set_time(lw->timer, monotonic_usec() + delay_usec);
-    sd_event_source_set_enabled(lw->timer, SD_EVENT_ONESHOT);
+    timer_arm(lw->timer, delay_usec);
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {

@@ -11,7 +11,8 @@
 
 #include "log.h"
 #include "redis_async.h"
-#include "transition.h"
+#include "redis_conn.h"
+#include "clock.h"
 
 static void poll_finished(struct peer_watch *pw, bool answered) {
     pw->in_flight = false;
@@ -140,15 +141,10 @@ static int connect_peer(struct peer_watch *pw) {
     return 0;
 }
 
-static void arm(sd_event_source *timer, uint64_t delay_usec) {
-    sd_event_source_set_time(timer, monotonic_usec() + delay_usec);
-    sd_event_source_set_enabled(timer, SD_EVENT_ONESHOT);
-}
-
 static int on_poll(sd_event_source *s, uint64_t usec, void *userdata) {
     (void)usec;
     struct peer_watch *pw = userdata;
-    arm(s, (uint64_t)pw->interval_ms * 1000u);
+    timer_arm(s, (uint64_t)pw->interval_ms * 1000u);
     if (pw->in_flight)
         return 0; /* the deadline timer ends a slow poll */
     pw->in_flight = true;
@@ -165,7 +161,7 @@ static int on_poll(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
     }
     int budget_ms = pw->endpoint->command_timeout_ms + (fresh ? pw->endpoint->connect_timeout_ms : 0);
-    arm(pw->deadline_timer, (uint64_t)budget_ms * 1000u);
+    timer_arm(pw->deadline_timer, (uint64_t)budget_ms * 1000u);
     return 0;
 }
 

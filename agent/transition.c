@@ -8,7 +8,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "log.h"
 #include "snapshot.h"
@@ -19,12 +18,6 @@ enum step_result { STEP_NEXT, STEP_WAIT, STEP_DONE, STEP_FAILED };
 #define VERIFY_MASTER_TIMEOUT_MS 2000
 /* Cap on steps run back to back in one tick, against a bug looping between steps. */
 #define MAX_STEPS_PER_TICK 32
-
-uint64_t monotonic_usec(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static long ms_since(uint64_t usec) { return (long)((monotonic_usec() - usec) / 1000u); }
 
@@ -551,19 +544,11 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata) {
 }
 
 static int schedule(struct transition *t, uint64_t delay_usec) {
-    uint64_t now;
-    sd_event_now(t->event, CLOCK_MONOTONIC, &now);
-    /* The loop's cached time can lag behind the blocking command just issued. */
-    if (monotonic_usec() > now)
-        now = monotonic_usec();
     if (!t->timer)
         /* Accuracy 1 µs: the default 250 ms slack would dominate every wait. */
-        return sd_event_add_time(t->event, &t->timer, CLOCK_MONOTONIC, now + delay_usec, 1,
-                                 on_tick, t);
-    int r = sd_event_source_set_time(t->timer, now + delay_usec);
-    if (r >= 0)
-        r = sd_event_source_set_enabled(t->timer, SD_EVENT_ONESHOT);
-    return r;
+        return sd_event_add_time(t->event, &t->timer, CLOCK_MONOTONIC,
+                                 monotonic_usec() + delay_usec, 1, on_tick, t);
+    return timer_arm(t->timer, delay_usec);
 }
 
 int transition_start(struct transition *t, sd_event *event, const struct config *cfg,

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
+#include "clock.h"
 #include "config.h"
 #include "notification.h"
 #include "redis_conn.h"
@@ -93,7 +94,5 @@ int transition_start(struct transition *t, sd_event *event, const struct config 
 void transition_release(struct transition *t);
 
 const char *transition_outcome_to_string(enum transition_outcome outcome);
-
-uint64_t monotonic_usec(void);
 
 #endif

@@ -57,7 +57,7 @@ def wait_for(what, condition, timeout=30.0, interval=0.01, log=None):
                 if log:
                     log(f"waited {waited:.3f} s for {what}")
                 return value, waited
-        except (redis.RedisError, OSError, subprocess.SubprocessError) as e:
+        except Exception as e:  # a server may refuse while it starts: keep the last error
             last_error = e
         if time.monotonic() - start > timeout:
             raise TimeoutError(f"timed out after {timeout} s waiting for {what}"

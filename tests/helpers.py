@@ -5,10 +5,14 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import redis
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+import lablib  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 AGENT = ROOT / "build" / "redis-vrrp-agent"
@@ -22,20 +26,11 @@ def free_port():
 
 def wait_for(what, condition, timeout=10.0, interval=0.01):
     """Poll condition() until it returns a truthy value; fail naming `what` after timeout.
-    Returns (value, seconds waited)."""
-    start = time.monotonic()
-    last_error = None
-    while True:
-        try:
-            value = condition()
-            if value:
-                return value, time.monotonic() - start
-        except Exception as e:  # the condition may raise while a server starts
-            last_error = e
-        if time.monotonic() - start > timeout:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}"
-                                 + (f" (last error: {last_error})" if last_error else ""))
-        time.sleep(interval)
+    Returns (value, seconds waited). The lab's wait, failing as a test assertion."""
+    try:
+        return lablib.wait_for(what, condition, timeout, interval)
+    except TimeoutError as e:
+        raise AssertionError(str(e)) from None
 
 
 class RedisServer:
