@@ -31,6 +31,13 @@ static void run_dir_path(const struct agent *a, const char *name, char *out, siz
     snprintf(out, size, "%s/%s", a->cfg.agent.run_dir, name);
 }
 
+/* The peer is a master whose previous replication id is ours: it was promoted from
+ * our history, so it is our successor. */
+static bool peer_promoted_from_us(const struct agent *a) {
+    return a->peer.reachable && a->peer.info.role == REDIS_ROLE_MASTER &&
+           a->local.info.replid[0] && strcmp(a->peer.info.replid2, a->local.info.replid) == 0;
+}
+
 static void update_metrics(struct agent *a) {
     if (!a->cfg.metrics.textfile[0])
         return;
@@ -108,10 +115,12 @@ static void reconcile(struct agent *a) {
         return;
     }
     /* An empty master (restarted without data) loses nothing by becoming a replica,
-     * and the sooner it refills the sooner it may take the VIP back: no grace. */
-    bool empty_master = action == RECONCILE_BACKUP && a->local.keys == 0;
+     * and one whose peer was promoted from its history must yield anyway: the sooner
+     * either rejoins, the sooner it may hold the VIP again. No grace for them. */
+    bool must_yield = action == RECONCILE_BACKUP &&
+                      (a->local.keys == 0 || peer_promoted_from_us(a));
     if (action == RECONCILE_NONE ||
-        (!empty_master &&
+        (!must_yield &&
          now - a->reconcile_since_usec < (uint64_t)a->cfg.keepalived.reconcile_grace_ms * 1000u))
         return;
     char why[200];
@@ -142,6 +151,7 @@ static void fill_peer_summary(struct peer_summary *out, void *userdata) {
     out->reachable = a->peer.reachable;
     out->role = a->peer.info.role;
     out->keys = a->peer.reachable ? a->peer.info.keys : -1;
+    out->promoted_from_us = peer_promoted_from_us(a);
     bool seen = a->peer.last_answer_usec != 0 || a->peer.refused;
     out->unseen_at_start = !seen && monotonic_usec() - a->started_usec <
                                         (uint64_t)a->cfg.check.empty_start_wait_ms * 1000u;

@@ -80,6 +80,12 @@ bool health_ready(const struct redis_info *local, long long local_keys,
     if (!peer->reachable || peer->role != REDIS_ROLE_MASTER)
         return true;
     if (local->role == REDIS_ROLE_MASTER) {
+        if (peer->promoted_from_us) {
+            snprintf(reason, (size_t)reason_size,
+                     "unhealthy: the peer was promoted from our history (failed over from us): "
+                     "must rejoin it as a replica first");
+            return false;
+        }
         if (local_keys == 0 && peer->keys > 0) {
             snprintf(reason, (size_t)reason_size,
                      "unhealthy: empty master while the peer is a master with %lld keys "

@@ -45,6 +45,9 @@ struct peer_summary {
     /* Neither answered nor refused since the agent started, and the start wait
      * ([check] empty_start_wait_ms) is not over: it may hold data we cannot see. */
     bool unseen_at_start;
+    /* The peer is a master promoted from our replication history (its replid2 is
+     * our replid): it is the successor, and took writes we do not have. */
+    bool promoted_from_us;
 };
 
 /* Readiness gating: whether a Redis that answers PING must still be reported
@@ -55,7 +58,9 @@ struct peer_summary {
  *  - it is an empty master (no keys, restarted without data) while the peer is a
  *    reachable master that has keys: it must refill from the peer first;
  *  - it has no keys and the peer has not been seen since the agent started (a
- *    rebooted host whose network is not up yet): the peer may hold the data.
+ *    rebooted host whose network is not up yet): the peer may hold the data;
+ *  - it is a master and the peer is a master promoted from its history (this node
+ *    hung or was cut off, and was failed over): it must rejoin as a replica first.
  * When the peer is unreachable a running Redis is always ready, so that someone
  * holds the VIP. local_keys is -1 when unknown. Writes the reason when not ready. */
 bool health_ready(const struct redis_info *local, long long local_keys,

@@ -87,9 +87,12 @@ static int simple_command(struct redis_conn *conn, char *why, size_t why_size, c
     return 0;
 }
 
-/* INFO (all default sections or one) into *info; -1 with the reason on failure. */
+/* INFO (all default sections or one) into *info; -1 with the reason on failure.
+ * One section refreshes only its own fields: the version (which decides how to
+ * pause and unpause) and the key count are kept from the last full INFO. */
 static int fetch_info(struct redis_conn *conn, const char *section, struct redis_info *info,
                       char *why, size_t why_size) {
+    struct redis_info fresh;
     redisReply *reply = section ? redis_conn_command(conn, "INFO %s", section)
                                 : redis_conn_command(conn, "INFO");
     if (!reply) {
@@ -100,11 +103,19 @@ static int fetch_info(struct redis_conn *conn, const char *section, struct redis
     if (reply->type != REDIS_REPLY_STRING)
         snprintf(why, why_size, "INFO: %s", reply->type == REDIS_REPLY_ERROR ? reply->str
                                                                               : "unexpected reply");
-    else if (redis_info_parse(reply->str, info) < 0)
+    else if (redis_info_parse(reply->str, &fresh) < 0)
         snprintf(why, why_size, "INFO: garbage reply");
     else
         r = 0;
     freeReplyObject(reply);
+    if (r == 0 && section) {
+        fresh.version_major = info->version_major;
+        fresh.version_minor = info->version_minor;
+        fresh.version_patch = info->version_patch;
+        fresh.keys = info->keys;
+    }
+    if (r == 0)
+        *info = fresh;
     return r;
 }
 
@@ -306,11 +317,27 @@ static enum step_result step_replicate_from_peer(struct transition *t) {
         go(t, STEP_WAIT_LINK);
         return STEP_NEXT;
     }
+    /* We are a master that must first catch up from the peer: writes taken now would
+     * be wiped by the resync (and missed by a snapshot already under way). Clients
+     * that reach us through the VIP wait on the pause instead of being acknowledged,
+     * until REPLICAOF makes us refuse them (READONLY). The pause must end there: a
+     * paused replica does not even complete its sync. */
+    if (t->local_info.role == REDIS_ROLE_MASTER && !t->paused_local) {
+        long pause_ms = t->cfg->transition.catchup_timeout_ms + snapshot_timeout_ms(t);
+        if (pause_writes(&t->local, &t->local_info, pause_ms, why, sizeof(why)) < 0)
+            return fail(t, "CLIENT PAUSE on the local Redis failed: %s", why);
+        t->paused_local = true;
+        note(t, "paused local writes: this master must catch up before it takes any");
+    }
     if (!t->snapshot_taken && resync_would_lose_data(&t->local_info, &t->peer_view))
         return snapshot_then(t, STEP_REPLICATE_FROM_PEER);
     if (simple_command(&t->local, why, sizeof(why), "REPLICAOF %s %d", t->cfg->peer.host,
                        t->cfg->peer.port) < 0)
         return fail(t, "REPLICAOF peer failed: %s", why);
+    if (t->paused_local) {
+        unpause_writes(&t->local, &t->local_info, "the local Redis");
+        t->paused_local = false;
+    }
     note(t, "REPLICAOF peer to catch up");
     go(t, STEP_WAIT_LINK);
     return STEP_NEXT;
@@ -421,6 +448,13 @@ static enum step_result step_wait_peer_takes_writes(struct transition *t) {
     if (peer_has_our_writes(&t->local_info, &t->peer_view)) {
         note(t, "peer is master with our writes (offset %lld) after %ld ms",
              t->peer_view.info.master_repl_offset, wait_ms(t));
+        go(t, STEP_PREPARE_REPLICATE);
+        return STEP_NEXT;
+    }
+    if (!peer_may_still_take_our_writes(&t->peer_view)) {
+        note(t, "peer is a master on another history (promoted at offset %lld, ours %lld): it "
+             "will not take our writes", t->peer_view.info.second_repl_offset - 1,
+             t->local_info.master_repl_offset);
         go(t, STEP_PREPARE_REPLICATE);
         return STEP_NEXT;
     }

@@ -39,6 +39,10 @@ bool replica_link_settled(const struct redis_info *local, const struct peer_view
            !local->master_sync_in_progress;
 }
 
+bool peer_may_still_take_our_writes(const struct peer_view *peer) {
+    return !peer->reachable || peer->info.role != REDIS_ROLE_MASTER;
+}
+
 bool peer_has_our_writes(const struct redis_info *local, const struct peer_view *peer) {
     return peer->reachable && peer->info.role == REDIS_ROLE_MASTER &&
            peer_history_continues_ours(local, &peer->info);

@@ -49,6 +49,11 @@ bool resync_would_lose_data(const struct redis_info *local, const struct peer_vi
 /* True when a replica's link to the peer is up and no sync is running. */
 bool replica_link_settled(const struct redis_info *local, const struct peer_view *peer);
 
+/* True while waiting can still end with the peer holding our writes: it is a
+ * replica (of us, catching up before its promotion) or it does not answer (yet). A
+ * master on another history never will. */
+bool peer_may_still_take_our_writes(const struct peer_view *peer);
+
 /* True when the peer, seen as master, has taken every write we hold. */
 bool peer_has_our_writes(const struct redis_info *local, const struct peer_view *peer);
 

@@ -256,11 +256,11 @@ static struct redis_info master_info(void) {
     return info;
 }
 
-static const struct peer_summary reachable_master = { true, REDIS_ROLE_MASTER, 10, false };
-static const struct peer_summary reachable_replica = { true, REDIS_ROLE_REPLICA, 10, false };
-static const struct peer_summary reachable_unknown = { true, REDIS_ROLE_UNKNOWN, -1, false };
-static const struct peer_summary unreachable = { false, REDIS_ROLE_UNKNOWN, -1, false };
-static const struct peer_summary unreachable_last_seen_master = { false, REDIS_ROLE_MASTER, 10, false };
+static const struct peer_summary reachable_master = { .reachable = true, .role = REDIS_ROLE_MASTER, .keys = 10 };
+static const struct peer_summary reachable_replica = { .reachable = true, .role = REDIS_ROLE_REPLICA, .keys = 10 };
+static const struct peer_summary reachable_unknown = { .reachable = true, .role = REDIS_ROLE_UNKNOWN, .keys = -1 };
+static const struct peer_summary unreachable = { .reachable = false, .role = REDIS_ROLE_UNKNOWN, .keys = -1 };
+static const struct peer_summary unreachable_last_seen_master = { .reachable = false, .role = REDIS_ROLE_MASTER, .keys = 10 };
 
 static void test_ready_replica_in_sync_with_reachable_master_peer(void **state) {
     (void)state;
@@ -352,8 +352,8 @@ static void test_ready_empty_master_when_peer_has_nothing_to_refill_from(void **
     (void)state;
     struct redis_info info = master_info();
     char reason[160] = "";
-    const struct peer_summary empty_peer = { true, REDIS_ROLE_MASTER, 0, false };
-    const struct peer_summary peer_keys_unknown = { true, REDIS_ROLE_MASTER, -1, false };
+    const struct peer_summary empty_peer = { .reachable = true, .role = REDIS_ROLE_MASTER, .keys = 0 };
+    const struct peer_summary peer_keys_unknown = { .reachable = true, .role = REDIS_ROLE_MASTER, .keys = -1 };
     assert_true(health_ready(&info, 0, &empty_peer, reason, sizeof(reason)));
     assert_true(health_ready(&info, 0, &peer_keys_unknown, reason, sizeof(reason)));
     assert_true(health_ready(&info, 0, &reachable_replica, reason, sizeof(reason)));
@@ -379,7 +379,7 @@ static void test_not_ready_reason_is_cut_to_its_buffer(void **state) {
 
 static void test_not_ready_empty_while_peer_unseen_since_start(void **state) {
     (void)state;
-    const struct peer_summary unseen = { false, REDIS_ROLE_UNKNOWN, -1, true };
+    const struct peer_summary unseen = { .reachable = false, .role = REDIS_ROLE_UNKNOWN, .keys = -1, .unseen_at_start = true };
     struct redis_info info = master_info();
     char reason[128] = "";
     assert_false(health_ready(&info, 0, &unseen, reason, sizeof(reason)));
@@ -390,8 +390,21 @@ static void test_not_ready_empty_while_peer_unseen_since_start(void **state) {
     assert_true(health_ready(&info, 0, &unreachable, reason, sizeof(reason)));
 }
 
+static void test_not_ready_master_whose_peer_was_promoted_from_it(void **state) {
+    (void)state;
+    /* It hung or was cut off and was failed over: the peer has writes it lacks. */
+    const struct peer_summary successor = { .reachable = true, .role = REDIS_ROLE_MASTER,
+                                            .keys = 10, .promoted_from_us = true };
+    struct redis_info info = master_info();
+    char reason[160] = "";
+    assert_false(health_ready(&info, 10, &successor, reason, sizeof(reason)));
+    assert_non_null(strstr(reason, "promoted from our history"));
+    assert_true(health_ready(&info, 10, &reachable_master, reason, sizeof(reason)));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_not_ready_master_whose_peer_was_promoted_from_it),
         cmocka_unit_test(test_not_ready_empty_while_peer_unseen_since_start),
         cmocka_unit_test(test_pong_status_is_healthy),
         cmocka_unit_test(test_pong_as_bulk_string_is_unhealthy),
