@@ -63,6 +63,7 @@ struct agent {
     bool split_brain;
     uint64_t split_brain_logged_usec;
     uint64_t split_brain_since_usec; /* when both were first seen as masters, 0 if not */
+    time_t split_brain_last_seen;     /* for status after it is over; 0 never */
     enum reconcile_action reconcile_seen; /* what reconciliation called for, and since when */
     uint64_t reconcile_since_usec;
     bool ready_sent;

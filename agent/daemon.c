@@ -19,6 +19,7 @@
 #include "log.h"
 #include "run_dir.h"
 #include "status.h"
+#include "transition_plan.h"
 
 /* Both nodes must look like masters this long before it is called a split brain:
  * a failover passes through a few milliseconds of it. */
@@ -71,12 +72,18 @@ static void update_systemd_status(struct agent *a) {
     sd_notifyf(0, "STATUS=%s", status);
 }
 
+/* Split brain: both Redis are masters. When their histories diverged (each took
+ * writes the other lacks) it is one at once, whatever is running. When one merely
+ * continues the other's history it is a failover under way, and only one if it
+ * lasts SPLIT_BRAIN_CONFIRM_MS with no transition running here. */
 static void check_split_brain(struct agent *a) {
     bool both_masters = a->local.info_valid && a->local.info.role == REDIS_ROLE_MASTER &&
-                        a->peer.reachable && a->peer.info.role == REDIS_ROLE_MASTER &&
-                        !a->transition_running;
+                        a->peer.reachable && a->peer.info.role == REDIS_ROLE_MASTER;
+    bool diverged = both_masters &&
+                    !peer_history_continues_ours(&a->local.info, &a->peer.info) &&
+                    !peer_history_continues_ours(&a->peer.info, &a->local.info);
     uint64_t now = monotonic_usec();
-    if (!both_masters) {
+    if (!both_masters || (!diverged && a->transition_running)) {
         if (a->split_brain)
             log_state("split brain over: one master again");
         a->split_brain = false;
@@ -85,10 +92,12 @@ static void check_split_brain(struct agent *a) {
     }
     if (!a->split_brain_since_usec)
         a->split_brain_since_usec = now;
-    if (now - a->split_brain_since_usec < SPLIT_BRAIN_CONFIRM_MS * 1000u)
+    if (!diverged && now - a->split_brain_since_usec < SPLIT_BRAIN_CONFIRM_MS * 1000u)
         return;
+    a->split_brain_last_seen = time(NULL);
     if (!a->split_brain)
-        log_state("split brain: both nodes are masters");
+        log_state("split brain: both nodes are masters%s",
+                  diverged ? ", on diverged histories" : "");
     if (!a->split_brain || now - a->split_brain_logged_usec >= SPLIT_BRAIN_LOG_EVERY_MS * 1000u) {
         log_error("split brain: the local Redis and the peer are both masters (local offset "
                   "%lld, peer offset %lld, VIP %s)", a->local.info.master_repl_offset,

@@ -65,7 +65,9 @@ void status_format_text(const struct agent *a, char *buf, size_t size) {
         put(&o, "VIP:          %s %s\n", a->cfg.keepalived.vip, a->vip.here ? "here" : "not here");
     put(&o, "VRRP state:   %s\n", a->vrrp_known ? vrrp_state_to_string(a->vrrp_state) : "unknown");
     put(&o, "maintenance:  %s\n", a->maintenance ? "on" : "off");
-    put(&o, "split brain:  %s\n", a->split_brain ? "YES: both nodes are masters" : "no");
+    put(&o, "split brain:  %s\n", a->split_brain ? "YES: both nodes are masters"
+                                   : a->split_brain_last_seen ? "no (there was one earlier)"
+                                                              : "no");
     if (a->transition_running)
         put(&o, "transition:   %s running (%s)\n", vrrp_state_to_string(a->transition.target),
             a->transition.id);
@@ -116,8 +118,9 @@ void status_format_json(const struct agent *a, char *buf, size_t size) {
         put(&o, ",\"vrrp_state\":\"%s\"", vrrp_state_to_string(a->vrrp_state));
     else
         put(&o, ",\"vrrp_state\":null");
-    put(&o, ",\"maintenance\":%s,\"split_brain\":%s", a->maintenance ? "true" : "false",
-        a->split_brain ? "true" : "false");
+    put(&o, ",\"maintenance\":%s,\"split_brain\":%s,\"split_brain_last_seen\":%lld",
+        a->maintenance ? "true" : "false", a->split_brain ? "true" : "false",
+        (long long)a->split_brain_last_seen);
 
     put(&o, ",\"transition\":{\"running\":%s,\"count\":%lu,\"last\":",
         a->transition_running ? "true" : "false", a->transitions_started);

@@ -1,4 +1,13 @@
+import os
+import tempfile
+
 import pytest
+
+# The lab of tests/e2e gets a namespace prefix and a directory of its own, so the
+# tests never clash with a demo or a benchmark. lablib reads both when it loads,
+# and helpers imports it: set them first.
+os.environ["RVA_LAB_PREFIX"] = "rvt"
+os.environ["RVA_LAB_DIR"] = tempfile.mkdtemp(prefix="rvt-e2e-")
 
 from helpers import RedisServer
 

@@ -9,12 +9,9 @@ from pathlib import Path
 
 import pytest
 
-# Before lablib is imported: it reads both when it loads.
-os.environ["RVA_LAB_PREFIX"] = "rvt"
-LAB_ROOT = Path(tempfile.mkdtemp(prefix="rvt-e2e-"))
-os.environ["RVA_LAB_DIR"] = str(LAB_ROOT)
+import lablib  # noqa: E402  (tests/conftest.py set its prefix and directory)
 
-import lablib  # noqa: E402
+LAB_ROOT = Path(os.environ["RVA_LAB_DIR"])
 
 HERE = Path(__file__).resolve().parent
 
@@ -22,8 +19,8 @@ HERE = Path(__file__).resolve().parent
 def skip_reason():
     """Why the lab cannot run here, or None."""
     if lablib.PREFIX != "rvt":
-        return (f"lablib was imported before tests/e2e/conftest.py set the namespace prefix "
-                f"(it uses '{lablib.PREFIX}'): run tests/e2e on its own")
+        return (f"lablib was imported before tests/conftest.py set the namespace prefix "
+                f"(it uses '{lablib.PREFIX}')")
     if os.geteuid() != 0:
         return "the lab needs root (network namespaces)"
     missing = [tool for tool in ("ip", "keepalived", "redis-server") if not shutil.which(tool)]
