@@ -100,9 +100,14 @@ class Node:
             return None
 
     def kill(self, what, sig):
+        """Signal a process and its children: each was started in a session of its own,
+        and keepalived's VRRP child must die with its parent, as on a real crash."""
         pid = self.pid(what)
         if pid:
-            os.kill(pid, sig)
+            try:
+                os.killpg(pid, sig)
+            except OSError:
+                os.kill(pid, sig)
         return pid
 
     def stop(self, what, sig=signal.SIGTERM, timeout=10):
@@ -324,6 +329,10 @@ class Lab:
         # when it was killed, and neighbour entries left INCOMPLETE by the outage.
         run("ip", "-n", node.ns, "addr", "del", f"{VIP}/24", "dev", "eth0", check=False)
         run("ip", "-n", node.ns, "neigh", "flush", "dev", "eth0", check=False)
+        # ... and /run: keepalived would take its killed child's pid file (the
+        # zombie's pid) for a daemon still running and refuse to start.
+        for stale in node.dir.glob("keepalived.*.pid"):
+            stale.unlink()
         self.heal_link(name)
         node.start_redis(empty=True)
         self.start_host_services(node)
