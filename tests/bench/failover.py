@@ -9,6 +9,9 @@ longest gap between acknowledged writes), time for the VIP (or Sentinel's master
 to move, and acknowledged writes lost. Nothing here passes or fails."""
 import json
 import os
+import shutil
+import tempfile
+from pathlib import Path
 import signal
 import statistics
 import time
@@ -53,7 +56,11 @@ def one_run(make_lab, uses_vip, fault):
         monitor = lablib.StateMonitor(lab).start()
         report_path = lab.dir / "writer-report.json"
         writer = lab.start_writer(report_path)
-        lablib.wait_for("writes to flow", lambda: old.dbsize() > 1000, 30)
+        # Steady state first: a replica whose sync just finished is only streamed to
+        # after its first REPLCONF ACK (up to 1 s later), and a crash in that window
+        # loses every write since the sync, whatever manages the pair.
+        lablib.wait_for("writes to flow and reach the replica",
+                        lambda: old.dbsize() > 1000 and new.dbsize() > 500, 30)
 
         kill_mono, kill_wall = time.monotonic(), time.time()
         if fault == "host":
@@ -92,6 +99,12 @@ def one_run(make_lab, uses_vip, fault):
         moved = (monitor.first("vip", new.name, after=kill_mono) if uses_vip
                  else monitor.first(f"{new.name}.role", "master", after=kill_mono))
         lost_before = sum(1 for t in report["missing_ack_times"] if t < restart_wall)
+        if report["missing"]:
+            # Keep the evidence: every host's logs, state logs and snapshots.
+            keep = Path(tempfile.mkdtemp(prefix="rva-bench-lost-"))
+            shutil.copytree(lab.dir, keep, dirs_exist_ok=True, ignore_dangling_symlinks=True,
+                            ignore=shutil.ignore_patterns("*.sock", "*.fifo", "notify.fifo"))
+            print(f"    ({report['missing']} acknowledged writes lost; lab kept in {keep})")
         return {
             "failover_outage": gap_in(report, kill_wall, restart_wall),
             "failback_outage": gap_in(report, restart_wall, end_wall),

@@ -48,11 +48,15 @@ def stop_writer(lab, proc, out, timeout=90):
 
 def start_writing(lab, node, keys=1000):
     """Start the client and return (process, report path) once `node` holds at least
-    `keys` keys more than before, i.e. the client's writes are landing on it."""
+    `keys` keys more than before and its replica half as many: the writes land, and
+    are streamed (a replica just synced is streamed to only after its first
+    REPLCONF ACK, up to 1 s later; a crash before that loses everything since)."""
     out = lab.dir / "writer-report.json"
-    base = node.dbsize()
+    replica = lab.nodes[node.peer]
+    base, replica_base = node.dbsize(), replica.dbsize()
     proc = lab.start_writer(out, duration=150)
-    wait_for(f"the client's writes to reach {node.name}", lambda: node.dbsize() >= base + keys,
+    wait_for(f"the client's writes to reach {node.name} and its replica",
+             lambda: node.dbsize() >= base + keys and replica.dbsize() >= replica_base + keys // 2,
              HANG_GUARD_S, log=print)
     return proc, out
 
