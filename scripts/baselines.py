@@ -146,12 +146,13 @@ class SentinelLab(lablib.Lab):
             lablib.kill_pidfile(pidfile)
         super().down(quiet)
 
-    def wait_settled(self, timeout=30):
+    def wait_settled(self, timeout=30, quiet=False):
         def settled():
             a, b = self.nodes["a"], self.nodes["b"]
             info = b.redis().info("replication")
             return a.role() == "master" and info.get("master_link_status") == "up" and "a"
-        return lablib.wait_for("A master with B its replica", settled, timeout, log=self.log)[0]
+        return lablib.wait_for("A master with B its replica", settled, timeout,
+                               log=None if quiet else self.log)[0]
 
     def writer_target_args(self):
         return ["--sentinel", ",".join(self.sentinel_hosts)]

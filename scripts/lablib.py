@@ -275,7 +275,7 @@ class Lab:
         """How the client finds the master: through the VIP."""
         return ["--host", VIP]
 
-    def wait_settled(self, timeout=30):
+    def wait_settled(self, timeout=30, quiet=False):
         """One VIP holder, which is master, the other its replica with link up."""
         def settled():
             holders = [n for n in self.nodes.values() if n.holds_vip()]
@@ -290,7 +290,7 @@ class Lab:
                 return None
             return m.name
         return wait_for("the lab to settle (VIP on a master, peer its replica)", settled,
-                        timeout, log=self.log)[0]
+                        timeout, log=None if quiet else self.log)[0]
 
     def down(self, quiet=False):
         for node in self.nodes.values():
@@ -307,7 +307,7 @@ class Lab:
         return "+".join(holders) if holders else None
 
     def master(self):
-        return self.nodes[self.wait_settled()]
+        return self.nodes[self.wait_settled(quiet=True)]
 
     # ---- faults ----
     def start_host_services(self, node):
