@@ -19,23 +19,21 @@ void check_run(struct redis_conn *conn, struct check_result *result, struct redi
     memset(result, 0, sizeof(*result));
     memset(info, 0, sizeof(*info));
 
-    redisReply *reply = redis_conn_command(conn, "PING");
-    if (!reply) {
+    /* Both in one round trip: a check forked by keepalived every second should cost
+     * as little as a check can. */
+    static const char *const commands[] = { "PING", "INFO replication" };
+    redisReply *replies[2];
+    if (redis_conn_pipeline(conn, 2, commands, replies) < 0) {
         check_fail_from_conn(conn, result);
         return;
     }
-    health_classify_ping(reply->type, reply->str, result);
-    freeReplyObject(reply);
+    health_classify_ping(replies[0]->type, replies[0]->str, result);
+    redisReply *info_reply = replies[1];
+    freeReplyObject(replies[0]);
+    int r = info_reply->type == REDIS_REPLY_STRING ? redis_info_parse(info_reply->str, info) : -1;
+    freeReplyObject(info_reply);
     if (!result->healthy)
         return;
-
-    reply = redis_conn_command(conn, "INFO replication");
-    if (!reply) {
-        check_fail_from_conn(conn, result);
-        return;
-    }
-    int r = reply->type == REDIS_REPLY_STRING ? redis_info_parse(reply->str, info) : -1;
-    freeReplyObject(reply);
     if (r < 0 || info->role == REDIS_ROLE_UNKNOWN) {
         result->healthy = false;
         snprintf(result->reason, sizeof(result->reason),

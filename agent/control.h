@@ -5,6 +5,7 @@
 #define RVA_CONTROL_H
 
 #include <stddef.h>
+#include <sys/un.h>
 #include <systemd/sd-event.h>
 
 #define CONTROL_REPLY_MAX 8192
@@ -25,6 +26,12 @@ struct control_server {
 int control_server_open(struct control_server *cs, sd_event *event, const char *run_dir,
                         control_handler_fn handler, void *userdata);
 void control_server_close(struct control_server *cs);
+
+/* Shared by both sides (control_client.c). */
+int control_socket_address(const char *run_dir, struct sockaddr_un *sa, char *path,
+                           size_t path_size);
+void control_set_timeouts(int fd, int ms);
+void control_write_all(int fd, const char *data, size_t len);
 
 /* Send one request to the daemon of run_dir and read its reply. Returns 0, -ENOENT
  * or -ECONNREFUSED when no daemon listens there, or another negative errno. */

@@ -14,8 +14,12 @@
 #include <time.h>
 #include <unistd.h>
 
+/* RVA_LEAN: the one-shot commands' binary links no libsystemd (see main.c); there
+ * the journal target writes to stderr, which systemd connects to the journal. */
+#ifndef RVA_LEAN
 #define SD_JOURNAL_SUPPRESS_LOCATION
 #include <systemd/sd-journal.h>
+#endif
 
 static struct {
     enum log_target target;
@@ -87,11 +91,13 @@ static int syslog_priority(enum log_level level) {
 
 static void log_emit(enum log_level level, const char *text) {
     switch (logger.target) {
+#ifndef RVA_LEAN
     case LOG_TARGET_JOURNAL:
         sd_journal_send("MESSAGE=%s", text, "PRIORITY=%d", syslog_priority(level),
                         "SYSLOG_IDENTIFIER=redis-vrrp-agent", "RVA_TRANSITION_ID=%s",
                         logger.transition_id, NULL);
         break;
+#endif
     case LOG_TARGET_SYSLOG:
         syslog(syslog_priority(level), "%s", text);
         break;

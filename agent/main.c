@@ -1,20 +1,29 @@
 /* Command line: global options, then one command. Each command loads the config
- * itself, so a config error is reported (exit 2) before anything touches Redis. */
+ * itself, so a config error is reported (exit 2) before anything touches Redis.
+ *
+ * Built twice. redis-vrrp-agentd has everything. redis-vrrp-agent (RVA_LEAN) links
+ * only hiredis and inih: keepalived may fork `check` every second, and loading
+ * libsystemd's dependency chain and libnl would double its cost. The lean binary
+ * runs the one-shot commands itself and execs redis-vrrp-agentd, found beside it,
+ * for `run` and for a `notify` that no daemon takes over. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
-#include "control.h"
-#include "daemon.h"
-#include "keepalived_conf.h"
 #include "config.h"
+#include "control.h"
+#include "keepalived_conf.h"
 #include "log.h"
 #include "notification.h"
-#include "notify_inline.h"
 #include "redis_conn.h"
+#ifndef RVA_LEAN
+#include "daemon.h"
+#include "notify_inline.h"
+#endif
 
 #define EXIT_CONFIG 2
 #define EXIT_USAGE 2
@@ -27,7 +36,29 @@ struct command_line {
     const char *config_path;
     int argc;    /* arguments after the command word */
     char **argv;
+    char **original_argv; /* the whole command line, to exec the daemon binary with */
 };
+
+#ifdef RVA_LEAN
+/* Replace this process with redis-vrrp-agentd from the same directory, same
+ * arguments. Returns only on failure. */
+static int exec_full_binary(const struct command_line *cl) {
+    char self[4096], path[4200];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n < 0) {
+        fprintf(stderr, "redis-vrrp-agent: /proc/self/exe: %s\n", strerror(errno));
+        return 1;
+    }
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    snprintf(path, sizeof(path), "%.*s/redis-vrrp-agentd", slash ? (int)(slash - self) : 1,
+             slash ? self : ".");
+    cl->original_argv[0] = path;
+    execv(path, cl->original_argv);
+    fprintf(stderr, "redis-vrrp-agent: cannot run %s: %s\n", path, strerror(errno));
+    return 1;
+}
+#endif
 
 static void usage(FILE *out) {
     fprintf(out,
@@ -131,7 +162,11 @@ static int cmd_notify(const struct command_line *cl) {
         log_info("ignoring %s: not about instance %s", request + 7, cfg.keepalived.instance);
         return 0;
     }
+#ifdef RVA_LEAN
+    return exec_full_binary(cl);
+#else
     return notify_run_inline(&cfg, &n);
+#endif
 }
 
 static int cmd_run(const struct command_line *cl) {
@@ -142,7 +177,11 @@ static int cmd_run(const struct command_line *cl) {
     }
     if (load_config(cl, &cfg) < 0 || setup_logging(&cfg) < 0)
         return EXIT_CONFIG;
+#ifdef RVA_LEAN
+    return exec_full_binary(cl);
+#else
     return daemon_run(&cfg, cl->config_path);
+#endif
 }
 
 static int cmd_status(const struct command_line *cl) {
@@ -246,6 +285,7 @@ static const struct command commands[] = {
  * `redis-vrrp-agent -c F check` and `redis-vrrp-agent check -c F` work. */
 static int parse_command_line(int argc, char **argv, struct command_line *cl, const char **cmd) {
     cl->config_path = CONFIG_DEFAULT_PATH;
+    cl->original_argv = argv;
     cl->argc = 0;
     cl->argv = calloc((size_t)argc + 1, sizeof(char *));
     *cmd = NULL;

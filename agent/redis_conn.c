@@ -158,6 +158,31 @@ redisReply *redis_conn_command_argv(struct redis_conn *conn, int argc, const cha
     return conn_finish_command(conn, reply, errno, argv[0]);
 }
 
+int redis_conn_pipeline(struct redis_conn *conn, int n, const char *const *commands,
+                        redisReply **replies) {
+    if (redis_conn_open(conn) < 0)
+        return -1;
+    for (int i = 0; i < n; i++)
+        if (redisAppendCommand(conn->ctx, commands[i]) != REDIS_OK) {
+            conn_fail_io(conn, errno, commands[i], conn->endpoint->command_timeout_ms);
+            return -1;
+        }
+    for (int i = 0; i < n; i++) {
+        void *reply = NULL;
+        errno = 0;
+        if (redisGetReply(conn->ctx, &reply) != REDIS_OK || !reply) {
+            conn_fail_io(conn, errno, commands[i], conn->endpoint->command_timeout_ms);
+            while (i-- > 0)
+                freeReplyObject(replies[i]);
+            return -1;
+        }
+        replies[i] = reply;
+    }
+    conn->status = REDIS_STATUS_OK;
+    conn->error[0] = '\0';
+    return 0;
+}
+
 redisReply *redis_conn_vcommand(struct redis_conn *conn, const char *fmt, va_list ap) {
     if (redis_conn_open(conn) < 0)
         return NULL;

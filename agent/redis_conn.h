@@ -41,6 +41,13 @@ redisReply *redis_conn_command(struct redis_conn *conn, const char *fmt, ...);
 redisReply *redis_conn_vcommand(struct redis_conn *conn, const char *fmt, va_list ap);
 redisReply *redis_conn_command_argv(struct redis_conn *conn, int argc, const char **argv);
 
+/* Send n argument-less commands in one write and read their n replies: one round
+ * trip. Returns 0 with every reply set (error replies included, for the caller to
+ * judge; free each with freeReplyObject), or -1 with status and error set and no
+ * reply left to free. */
+int redis_conn_pipeline(struct redis_conn *conn, int n, const char *const *commands,
+                        redisReply **replies);
+
 /* "host:port" or the unix socket path, for messages. */
 const char *redis_endpoint_name(const struct redis_endpoint *ep, char *buf, size_t size);
 

@@ -25,7 +25,7 @@ def time_command(cmd, runs, env=None):
     return samples
 
 
-def bench_check(tmp, runs=200):
+def bench_check(tmp, runs=500):
     server = RedisServer(tmp, "check", password="bench-pw").start()
     try:
         pw = write_password_file(tmp / "check.pw", "bench-pw")
