@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
 #include <ini.h>
 
 enum key_type { KEY_STRING, KEY_INT, KEY_BOOL, KEY_ENUM };
@@ -252,9 +253,13 @@ static int handle_entry(void *user, const char *section, const char *name, const
         return 1;
     if (!st->error_line) {
         st->error_line = st->line;
-        /* A value from a password-ish key is still printed: keys hold paths, not secrets. */
-        snprintf(st->err, st->err_size, "%s:%d: [%s] %s = %s: %s", st->name, st->line, section,
-                 name, value, why);
+        /* Known keys hold paths and numbers, never secrets; an unknown key may be a
+         * password typed in by mistake (password = ..., masterauth = ...). */
+        bool secret = r == -ENOENT && (strcasestr(name, "pass") || strcasestr(name, "auth") ||
+                                       strcasestr(name, "secret"));
+        snprintf(st->err, st->err_size, "%s:%d: [%s] %s = %s: %s%s", st->name, st->line,
+                 section, name, secret ? "(value hidden)" : value, why,
+                 secret ? " (passwords go in a password_file)" : "");
     }
     return 0;
 }
@@ -298,6 +303,13 @@ static int config_validate(struct config *cfg, const char *name, char *err, size
     if (!cfg->peer.host[0]) {
         snprintf(err, err_size, "%s: [peer] host is required (the other node's Redis address)",
                  name);
+        return -EINVAL;
+    }
+    unsigned char addr[16];
+    if (cfg->keepalived.vip[0] && inet_pton(AF_INET, cfg->keepalived.vip, addr) != 1 &&
+        inet_pton(AF_INET6, cfg->keepalived.vip, addr) != 1) {
+        snprintf(err, err_size, "%s: [keepalived] vip = %s: not an IPv4 or IPv6 address", name,
+                 cfg->keepalived.vip);
         return -EINVAL;
     }
     inherit_int(&cfg->peer.connect_timeout_ms, cfg->redis.connect_timeout_ms);

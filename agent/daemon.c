@@ -181,6 +181,14 @@ static void on_vip_change(bool here, void *userdata) {
 
 /* ---- transitions ---- */
 
+/* Ask the running transition to stop, and wake it now: it may be parked in a long
+ * wait (an operator's settle delay). */
+static void request_supersede(struct agent *a) {
+    a->supersede_requested = true;
+    if (a->transition.timer)
+        timer_arm(a->transition.timer, 0);
+}
+
 static bool is_superseded(void *userdata) {
     const struct agent *a = userdata;
     return a->supersede_requested;
@@ -256,7 +264,7 @@ static void submit_notification(struct agent *a, const struct notification *n,
         /* The running one stops at its next step; on_transition_done starts this. */
         a->pending = *n;
         a->has_pending = true;
-        a->supersede_requested = true;
+        request_supersede(a);
         return;
     }
     start_transition(a, n->state, text);
@@ -407,7 +415,7 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
     sd_notify(0, "STOPPING=1");
     a->quitting = true;
     if (a->transition_running)
-        a->supersede_requested = true; /* it stops after its current step */
+        request_supersede(a); /* it stops after its current step */
     else
         sd_event_exit(a->event, 0);
     return 0;
@@ -448,6 +456,9 @@ int daemon_run(const struct config *cfg, const char *config_path) {
     if (a->maintenance)
         log_state("maintenance is on (from %s)", path);
 
+    /* A control client that hangs up before its reply, or a Redis that closes as we
+     * write, must be an EPIPE to handle, not a signal that kills the daemon. */
+    signal(SIGPIPE, SIG_IGN);
     sigset_t mask;
     sigemptyset(&mask);
     sigaddset(&mask, SIGTERM);

@@ -158,6 +158,13 @@ static int cmd_notify(const struct command_line *cl) {
     int status = ask_daemon(&cfg, request, true, &r);
     if (status >= 0)
         return status;
+    /* Inline only when no daemon listens: one that is alive but slow to answer must
+     * not get a second transition running beside its own. */
+    if (r != -ENOENT && r != -ECONNREFUSED) {
+        fprintf(stderr, "redis-vrrp-agent notify: daemon of %s did not take the "
+                "notification: %s\n", cfg.agent.run_dir, strerror(-r));
+        return 1;
+    }
     if (!notification_matches(&n, cfg.keepalived.instance)) {
         log_info("ignoring %s: not about instance %s", request + 7, cfg.keepalived.instance);
         return 0;

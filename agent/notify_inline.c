@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -67,6 +68,7 @@ static int take_lock(const struct config *cfg, const char *path, int *fd_out) {
 }
 
 int notify_run_inline(const struct config *cfg, const struct notification *n) {
+    signal(SIGPIPE, SIG_IGN); /* a Redis closing as we write is an error, not a kill */
     struct inline_run run = { .cfg = cfg, .exit_status = 1 };
     char lock_path[CONFIG_PATH_MAX + 32], text[200];
     struct timespec now;

@@ -116,8 +116,10 @@ static int connect_peer(struct peer_watch *pw) {
     const struct redis_endpoint *ep = pw->endpoint;
     redisAsyncContext *ac = ep->unix_socket[0] ? redisAsyncConnectUnix(ep->unix_socket)
                                                : redisAsyncConnect(ep->host, ep->port);
-    if (!ac)
+    if (!ac) {
+        fail_poll(pw, false, "peer %s: connect: %s", "out of memory");
         return -ENOMEM;
+    }
     if (ac->err) {
         fail_poll(pw, strstr(ac->errstr, "refused") != NULL, "peer %s: connect: %s", ac->errstr);
         redisAsyncFree(ac);
@@ -126,6 +128,7 @@ static int connect_peer(struct peer_watch *pw) {
     int r = redis_async_attach(ac, pw->event);
     if (r < 0) {
         redisAsyncFree(ac);
+        fail_poll(pw, false, "peer %s: connect: %s", strerror(-r));
         return r;
     }
     ac->data = pw;

@@ -21,7 +21,7 @@ int snapshot_start(struct redis_conn *local, char *err, size_t err_size) {
     int r = 1;
     if (reply->type == REDIS_REPLY_ERROR) {
         /* A save for a replica's full sync, or an AOF rewrite, may be running. */
-        if (strstr(reply->str, "in progress"))
+        if (strstr(reply->str, "in progress") || strstr(reply->str, "child process"))
             r = 0;
         else {
             snprintf(err, err_size, "BGSAVE: %s", reply->str);

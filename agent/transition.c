@@ -164,7 +164,8 @@ static enum step_result step_settle(struct transition *t) {
         note(t, "settle delay %ld ms (operator option %s_delay_ms)", delay_ms,
              t->target == VRRP_STATE_MASTER ? "master" : "backup");
     if (!wait_expired(t, "operator settle delay", delay_ms)) {
-        t->next_poll_usec = t->wait_deadline_usec - monotonic_usec();
+        uint64_t now = monotonic_usec();
+        t->next_poll_usec = t->wait_deadline_usec > now ? t->wait_deadline_usec - now : 0;
         return STEP_WAIT;
     }
     go(t, STEP_OBSERVE);
@@ -218,6 +219,7 @@ static enum step_result step_observe(struct transition *t) {
         switch (plan_backup(l, &t->peer_view, why, sizeof(why))) {
         case BACKUP_PLAN_ALREADY_REPLICA:
             note(t, "%s", why);
+            unpause_writes(&t->local, &t->local_info, "the local Redis");
             return STEP_DONE;
         case BACKUP_PLAN_WAIT_PEER:
             note(t, "%s", why);
@@ -233,7 +235,8 @@ static enum step_result step_observe(struct transition *t) {
     case VRRP_STATE_STOP:
         if (t->cfg->transition.fence_on_fault && l->role == REDIS_ROLE_MASTER) {
             note(t, "fence_on_fault: demoting the local master to a replica of the peer");
-            go(t, STEP_PREPARE_REPLICATE);
+            go(t, l->keys > 0 && t->peer_view.reachable ? STEP_FENCE_LOCAL
+                                                       : STEP_PREPARE_REPLICATE);
             return STEP_NEXT;
         }
         note(t, "replication left as it is (local %s)", redis_role_to_string(l->role));
@@ -360,13 +363,17 @@ static enum step_result step_wait_link(struct transition *t) {
 
 static enum step_result step_pause_peer(struct transition *t) {
     char why[300];
-    long pause_ms = (long)((t->catchup_deadline_usec - monotonic_usec()) / 1000u) +
-                    t->cfg->transition.backup_wait_timeout_ms;
-    if (pause_ms < 1)
-        pause_ms = 1;
+    uint64_t now = monotonic_usec();
+    long left_ms = t->catchup_deadline_usec > now
+                       ? (long)((t->catchup_deadline_usec - now) / 1000u) : 0;
+    long pause_ms = left_ms + t->cfg->transition.backup_wait_timeout_ms + 1;
     /* Freeze the peer's writes so its offset is final; it stays paused after we are
      * promoted (fenced) until its own BACKUP makes it our replica or the pause ends. */
     if (pause_writes(&t->peer, &t->peer_view.info, pause_ms, why, sizeof(why)) < 0) {
+        /* An answer that refuses (an ACL without +client, say) is no dead peer:
+         * promoting would skip the writes it still has. */
+        if (t->peer.status == REDIS_STATUS_REPLY || t->peer.status == REDIS_STATUS_AUTH)
+            return fail(t, "CLIENT PAUSE refused by the peer: %s", why);
         note(t, "peer stopped answering during catch-up (%s): promoting at offset %lld", why,
              t->local_info.slave_repl_offset);
         go(t, STEP_PROMOTE);
@@ -375,6 +382,8 @@ static enum step_result step_pause_peer(struct transition *t) {
     t->paused_peer = true;
     observe_peer(t, "replication");
     if (!t->peer_view.reachable || t->peer_view.info.role != REDIS_ROLE_MASTER) {
+        if (t->peer_view.reachable) /* a paused replica would not even apply its stream */
+            unpause_writes(&t->peer, &t->peer_view.info, "the peer");
         note(t, "peer %s after pausing it: promoting at offset %lld",
              t->peer_view.reachable ? "is no longer master" : "stopped answering",
              t->local_info.slave_repl_offset);
@@ -429,7 +438,8 @@ static enum step_result step_verify_master(struct transition *t) {
 
 static enum step_result step_fence_local(struct transition *t) {
     char why[300];
-    long pause_ms = t->cfg->transition.backup_wait_timeout_ms + 1000;
+    /* Long enough for the wait and a snapshot after it; REPLICAOF lifts it earlier. */
+    long pause_ms = t->cfg->transition.backup_wait_timeout_ms + snapshot_timeout_ms(t);
     if (pause_writes(&t->local, &t->local_info, pause_ms, why, sizeof(why)) < 0)
         return fail(t, "CLIENT PAUSE on the local Redis failed: %s", why);
     t->paused_local = true;
@@ -483,8 +493,9 @@ static enum step_result step_replicate_peer(struct transition *t) {
                        t->cfg->peer.port) < 0)
         return fail(t, "REPLICAOF peer failed: %s", why);
     t->switched = true;
-    if (t->paused_local)
-        unpause_writes(&t->local, &t->local_info, "the local Redis");
+    /* Whoever paused us (our own fence, or a peer's MASTER catching up from us): a
+     * paused replica does not apply its stream, so a replica must never stay paused. */
+    unpause_writes(&t->local, &t->local_info, "the local Redis");
     note(t, "REPLICAOF peer: read-only replica after %ld ms", ms_since(t->start_usec));
     return STEP_DONE;
 }

@@ -59,6 +59,14 @@ enum master_plan plan_master(const struct redis_info *local, const struct peer_v
                  peer->info.master_host, peer->info.master_port);
         return MASTER_PLAN_PROMOTE_NOW;
     }
+    /* We are a master that continues the peer's history (we were promoted from it,
+     * and it came back stale): it holds nothing we lack, and catching up from it
+     * would discard what we took since. */
+    if (local->role == REDIS_ROLE_MASTER && peer_history_continues_ours(&peer->info, local)) {
+        snprintf(why, why_size, "peer is a stale master whose history ours continues: "
+                 "nothing to catch up from");
+        return MASTER_PLAN_PROMOTE_NOW;
+    }
     /* A master peer may hold writes we lack: whether we are its replica, a master
      * restarted empty, or the survivor of a split brain, its data is the reference. */
     snprintf(why, why_size, "peer is master at offset %lld, we are %s at offset %lld",

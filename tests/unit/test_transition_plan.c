@@ -112,9 +112,11 @@ static const struct master_case peer_master_is_caught_up_with_by_an_empty_master
     MASTER(REPLID_B, 0, 0), REACHABLE, MASTER(REPLID_A, 150, 12), MASTER_PLAN_CATCH_UP };
 static const struct master_case peer_master_is_caught_up_with_after_a_split_brain = {
     MASTER(REPLID_B, 500, 20), REACHABLE, MASTER(REPLID_A, 150, 12), MASTER_PLAN_CATCH_UP };
-static const struct master_case peer_master_is_caught_up_with_even_when_behind_us = {
+/* We were promoted from the peer's history and it came back a stale master: catching
+ * up from it would discard what we took since. */
+static const struct master_case stale_peer_master_whose_history_we_continue_is_not_caught_up_with = {
     PROMOTED(REPLID_B, 200, REPLID_A, 100, 12), REACHABLE, MASTER(REPLID_A, 100, 10),
-    MASTER_PLAN_CATCH_UP };
+    MASTER_PLAN_PROMOTE_NOW };
 
 static void run_master_case(void **state) {
     const struct master_case *c = *state;
@@ -513,7 +515,7 @@ int main(void) {
         MASTER_CASE_TEST(peer_master_is_caught_up_with_by_its_replica),
         MASTER_CASE_TEST(peer_master_is_caught_up_with_by_an_empty_master),
         MASTER_CASE_TEST(peer_master_is_caught_up_with_after_a_split_brain),
-        MASTER_CASE_TEST(peer_master_is_caught_up_with_even_when_behind_us),
+        MASTER_CASE_TEST(stale_peer_master_whose_history_we_continue_is_not_caught_up_with),
         cmocka_unit_test(test_plan_master_reason_names_both_offsets),
         cmocka_unit_test(test_plan_master_reason_names_the_peer_replicas_master),
         BACKUP_CASE_TEST(replica_of_the_peer_does_nothing),
