@@ -151,3 +151,12 @@ def test_config_test_masks_password(tmp_path):
     assert "very-secret-pw" not in r.stdout
     assert "# password = ******** (set)" in r.stdout
     assert "[peer]\nhost = 192.0.2.12" in r.stdout
+
+
+def test_password_typed_into_the_config_is_not_echoed(tmp_path):
+    conf = tmp_path / "agent.conf"
+    conf.write_text("[redis]\npassword = hunter2-secret\n[peer]\nhost = 192.0.2.12\n")
+    r = run_agent("check", config=conf)
+    assert r.returncode == 2
+    assert "hunter2-secret" not in r.stderr + r.stdout
+    assert "[redis] password = (value hidden): unknown key" in r.stderr

@@ -684,3 +684,17 @@ def test_master_transition_does_not_wait_for_a_peer_seen_silent(redis_factory, d
     finally:
         peer.kill(signal.SIGCONT)
     d.stop()
+
+
+def test_control_clients_hanging_up_early_do_not_kill_the_daemon(redis_factory, daemons, dead_port):
+    local = redis_factory("local").start()
+    d = daemons("agent", local.port, dead_port).start()
+    path = str(d.run_dir / "control.sock")
+    for _ in range(50):  # ask, and close before the (large) reply is read
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(path)
+        s.sendall(b"status --json\n")
+        s.close()
+    assert d.running(), d.log()
+    assert d.status()["local"]["role"] == "master"
+    d.stop()
