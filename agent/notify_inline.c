@@ -19,8 +19,8 @@
 #include "run_dir.h"
 #include "transition.h"
 
-/* How often a queued notification retries the lock. */
-#define LOCK_POLL_USEC 2000u
+/* SIGALRM only interrupts the lock wait; the handler needs to do nothing. */
+static void on_lock_deadline(int sig) { (void)sig; }
 
 struct inline_run {
     const struct config *cfg;
@@ -51,14 +51,19 @@ static int take_lock(const struct config *cfg, const char *path, int *fd_out) {
         return -errno;
     long budget_ms = cfg->transition.catchup_timeout_ms + cfg->transition.backup_wait_timeout_ms +
                      cfg->transition.master_delay_ms + cfg->transition.backup_delay_ms + 60000;
-    uint64_t start = monotonic_usec(), deadline = start + (uint64_t)budget_ms * 1000u;
-    while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-        if (errno != EWOULDBLOCK || monotonic_usec() >= deadline) {
-            int r = errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
-            close(fd);
-            return r;
-        }
-        usleep(LOCK_POLL_USEC);
+    /* Block on the lock itself (woken the moment it is released), with the deadline
+     * as an alarm: flock() then fails with EINTR. No SA_RESTART, on purpose. */
+    struct sigaction sa = { .sa_handler = on_lock_deadline }, old_sa;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGALRM, &sa, &old_sa);
+    uint64_t start = monotonic_usec();
+    alarm((unsigned)((budget_ms + 999) / 1000));
+    int r = flock(fd, LOCK_EX) < 0 ? -errno : 0;
+    alarm(0);
+    sigaction(SIGALRM, &old_sa, NULL);
+    if (r < 0) {
+        close(fd);
+        return r == -EINTR ? -ETIMEDOUT : r;
     }
     long waited_ms = (long)((monotonic_usec() - start) / 1000u);
     if (waited_ms > 0)
