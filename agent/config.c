@@ -29,8 +29,6 @@ struct key_spec {
 };
 
 static const char *const on_catchup_timeout_names[] = { "promote", "stay", NULL };
-static const char *const log_target_names[] = { "auto", "journal", "syslog", "stderr", NULL };
-static const char *const log_level_names[] = { "error", "warning", "info", "debug", NULL };
 
 #define FIELD(sec, key, t, field) .section = sec, .name = key, .type = t, \
                                   .offset = offsetof(struct config, field)

@@ -28,29 +28,8 @@ static struct {
     char transition_id[64];
 } logger = { LOG_TARGET_STDERR, LOG_LEVEL_INFO, -1, "" };
 
-static const char *const target_names[] = { "auto", "journal", "syslog", "stderr" };
-static const char *const level_names[] = { "error", "warning", "info", "debug" };
-
-int log_target_from_string(const char *s, enum log_target *out) {
-    for (size_t i = 0; i < sizeof(target_names) / sizeof(target_names[0]); i++)
-        if (strcmp(s, target_names[i]) == 0) {
-            *out = (enum log_target)i;
-            return 0;
-        }
-    return -EINVAL;
-}
-
-int log_level_from_string(const char *s, enum log_level *out) {
-    for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++)
-        if (strcmp(s, level_names[i]) == 0) {
-            *out = (enum log_level)i;
-            return 0;
-        }
-    return -EINVAL;
-}
-
-const char *log_target_to_string(enum log_target t) { return target_names[t]; }
-const char *log_level_to_string(enum log_level l) { return level_names[l]; }
+const char *const log_target_names[] = { "auto", "journal", "syslog", "stderr", NULL };
+const char *const log_level_names[] = { "error", "warning", "info", "debug", NULL };
 
 int log_setup(enum log_target target, enum log_level level, const char *state_log) {
     if (target == LOG_TARGET_AUTO)
@@ -107,7 +86,7 @@ static void log_emit(enum log_level level, const char *text) {
         clock_gettime(CLOCK_REALTIME, &ts);
         localtime_r(&ts.tv_sec, &tm);
         fprintf(stderr, "%02d:%02d:%02d.%03ld %s: %s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
-                ts.tv_nsec / 1000000, level_names[level], text);
+                ts.tv_nsec / 1000000, log_level_names[level], text);
         break;
     }
     }

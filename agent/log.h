@@ -8,11 +8,10 @@
 enum log_target { LOG_TARGET_AUTO, LOG_TARGET_JOURNAL, LOG_TARGET_SYSLOG, LOG_TARGET_STDERR };
 enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARNING, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
 
-/* Parse "auto|journal|syslog|stderr" and "error|warning|info|debug"; -EINVAL if unknown. */
-int log_target_from_string(const char *s, enum log_target *out);
-int log_level_from_string(const char *s, enum log_level *out);
-const char *log_target_to_string(enum log_target t);
-const char *log_level_to_string(enum log_level l);
+/* The names of the targets and levels, in enum order, NULL-terminated: the config
+ * reads them, log lines print them. */
+extern const char *const log_target_names[];
+extern const char *const log_level_names[];
 
 /* Choose the target and level; `auto` resolves to the journal when stderr is connected
  * to it (JOURNAL_STREAM, as systemd sets it) and to stderr otherwise. state_log may be

@@ -150,14 +150,6 @@ static redisReply *conn_finish_command(struct redis_conn *conn, redisReply *repl
     return reply;
 }
 
-redisReply *redis_conn_command_argv(struct redis_conn *conn, int argc, const char **argv) {
-    if (redis_conn_open(conn) < 0)
-        return NULL;
-    errno = 0;
-    redisReply *reply = redisCommandArgv(conn->ctx, argc, argv, NULL);
-    return conn_finish_command(conn, reply, errno, argv[0]);
-}
-
 int redis_conn_pipeline(struct redis_conn *conn, int n, const char *const *commands,
                         redisReply **replies) {
     if (redis_conn_open(conn) < 0)

@@ -39,7 +39,6 @@ bool redis_conn_is_open(const struct redis_conn *conn);
  * connection is closed, so the next call reconnects. */
 redisReply *redis_conn_command(struct redis_conn *conn, const char *fmt, ...);
 redisReply *redis_conn_vcommand(struct redis_conn *conn, const char *fmt, va_list ap);
-redisReply *redis_conn_command_argv(struct redis_conn *conn, int argc, const char **argv);
 
 /* Send n argument-less commands in one write and read their n replies: one round
  * trip. Returns 0 with every reply set (error replies included, for the caller to
