@@ -133,9 +133,9 @@ static void reconcile(struct agent *a) {
          now - a->reconcile_since_usec < (uint64_t)a->cfg.keepalived.reconcile_grace_ms * 1000u))
         return;
     char why[200];
-    snprintf(why, sizeof(why), "reconcile %s: VIP %s and local Redis %s for %ld ms",
-             reconcile_action_to_string(action), a->vip.here ? "here" : "not here", redis_role_to_string(a->local.info.role),
-             (long)((now - a->reconcile_since_usec) / 1000u));
+    snprintf(why, sizeof(why), "reconcile: VIP %s and local Redis %s for %ld ms: %s due",
+             a->vip.here ? "here" : "not here", redis_role_to_string(a->local.info.role),
+             (long)((now - a->reconcile_since_usec) / 1000u), reconcile_action_to_string(action));
     a->reconcile_seen = RECONCILE_NONE;
     start_transition(a, action == RECONCILE_MASTER ? VRRP_STATE_MASTER : VRRP_STATE_BACKUP, why);
 }
