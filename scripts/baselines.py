@@ -10,23 +10,24 @@ Used by tests/bench only; nobody should deploy these.
 import subprocess
 
 import lablib
+import server_kind
 
 HOOK_MASTER = """#!/bin/sh
 # The classic notify_master hook: wait, catch up from the peer, wait, promote.
 sleep 15
-redis-cli -a {pw} SLAVEOF {peer} 6379
+{cli} -a {pw} SLAVEOF {peer} 6379
 sleep 10
-redis-cli -a {pw} SLAVEOF NO ONE
+{cli} -a {pw} SLAVEOF NO ONE
 """
 
 HOOK_BACKUP = """#!/bin/sh
 # The classic notify_backup hook: wait, then replicate from the peer.
 sleep 15
-redis-cli -a {pw} SLAVEOF {peer} 6379
+{cli} -a {pw} SLAVEOF {peer} 6379
 """
 
 HOOK_CHECK = """#!/bin/sh
-[ "$(redis-cli -a {pw} PING 2>/dev/null)" = PONG ]
+[ "$({cli} -a {pw} PING 2>/dev/null)" = PONG ]
 """
 
 KEEPALIVED_HOOKS = """global_defs {{
@@ -74,7 +75,7 @@ class HooksLab(lablib.Lab):
             for script, text in (("check.sh", HOOK_CHECK), ("master.sh", HOOK_MASTER),
                                  ("backup.sh", HOOK_BACKUP)):
                 path = node.dir / script
-                path.write_text(text.format(pw=self.password, peer=peer))
+                path.write_text(text.format(pw=self.password, peer=peer, cli=server_kind.CLI))
                 path.chmod(0o700)
             (node.dir / "keepalived.conf").write_text(KEEPALIVED_HOOKS.format(
                 name=f"hooks-{name}", dir=node.dir, priority=100 if name == "a" else 90,
@@ -121,7 +122,7 @@ class SentinelLab(lablib.Lab):
                                              down_after_ms=self.down_after_ms))
         conf.chmod(0o600)
         log = open(d / "stdout.log", "ab")
-        proc = subprocess.Popen(["ip", "netns", "exec", lablib.NS[ns_name], "redis-server",
+        proc = subprocess.Popen(["ip", "netns", "exec", lablib.NS[ns_name], server_kind.SERVER,
                                  str(conf), "--sentinel"], stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True)
         log.close()

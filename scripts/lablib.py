@@ -22,6 +22,8 @@ from pathlib import Path
 
 import redis
 
+import server_kind
+
 ROOT = Path(__file__).resolve().parent.parent
 AGENT = ROOT / "build" / "redis-vrrp-agent"
 WRITER = ROOT / "scripts" / "lab-writer"
@@ -124,7 +126,7 @@ class Node:
     def start_redis(self, empty=True):
         if empty:
             (self.dir / "redis" / "dump.rdb").unlink(missing_ok=True)
-        self.start("redis", ["redis-server", self.dir / "redis.conf"])
+        self.start("redis", [server_kind.SERVER, self.dir / "redis.conf"])
         wait_for(f"redis on {self.name} to answer", lambda: self.redis().ping(), 10)
 
     def redis(self, timeout=0.5):

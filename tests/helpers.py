@@ -13,6 +13,7 @@ import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 import lablib  # noqa: E402
+import server_kind  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 AGENT = ROOT / "build" / "redis-vrrp-agent"
@@ -68,7 +69,7 @@ class RedisServer:
         conf = self.dir / "redis.conf"
         conf.write_text(self.conf_text())
         conf.chmod(0o600)
-        self.proc = subprocess.Popen(["redis-server", str(conf)], stdout=subprocess.DEVNULL,
+        self.proc = subprocess.Popen([server_kind.SERVER, str(conf)], stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         if wait:
             wait_for(f"redis {self.name} on port {self.port} to answer PING",

@@ -9,6 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import server_kind
 from helpers import AGENT, RedisServer, run_agent, wait_for, write_config, write_password_file
 
 
@@ -33,7 +34,7 @@ def bench_check(tmp, runs=500):
                                                  "peer": {"host": "192.0.2.12"}})
         # The shell check people copy: redis-cli PING compared in bash. The password
         # goes through REDISCLI_AUTH here, the least bad of the usual ways.
-        shell = ["bash", "-c", f'[ "$(redis-cli -p {server.port} ping)" = PONG ]']
+        shell = ["bash", "-c", f'[ "$({server_kind.CLI} -p {server.port} ping)" = PONG ]']
         env = dict(os.environ, REDISCLI_AUTH="bench-pw")
         agent = time_command([str(AGENT), "-c", str(conf), "check"], runs)
         baseline = time_command(shell, runs, env)
@@ -42,7 +43,7 @@ def bench_check(tmp, runs=500):
     a, b = median_ms(agent), median_ms(baseline)
     print(f"check, {runs} runs each (whole process, median):")
     print(f"  redis-vrrp-agent check       {a:7.2f} ms")
-    print(f"  bash + redis-cli PING        {b:7.2f} ms")
+    print(f"  bash + {server_kind.CLI + ' PING':21}{b:7.2f} ms")
     print(f"  ratio                        {b / a:7.1f}x faster")
 
 

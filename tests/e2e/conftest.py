@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import lablib  # noqa: E402  (tests/conftest.py set its prefix and directory)
+import server_kind  # noqa: E402
 
 LAB_ROOT = Path(os.environ["RVA_LAB_DIR"])
 
@@ -23,7 +24,7 @@ def skip_reason():
                 f"(it uses '{lablib.PREFIX}')")
     if os.geteuid() != 0:
         return "the lab needs root (network namespaces)"
-    missing = [tool for tool in ("ip", "keepalived", "redis-server") if not shutil.which(tool)]
+    missing = [tool for tool in ("ip", "keepalived", server_kind.SERVER) if not shutil.which(tool)]
     if missing:
         return f"the lab needs {', '.join(missing)} on PATH"
     if not lablib.AGENT.exists():

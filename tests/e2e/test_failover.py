@@ -14,6 +14,7 @@ import pytest
 import redis
 
 import lablib
+import server_kind
 from helpers import free_port
 from lablib import wait_for
 
@@ -110,12 +111,12 @@ def keys_in_rdb(rdb, workdir, keys):
     conf.write_text("\n".join([f"port {port}", "bind 127.0.0.1", f"dir {workdir}",
                                "dbfilename dump.rdb", "save \"\"", "appendonly no",
                                f"logfile {workdir / 'redis.log'}", ""]))
-    proc = subprocess.Popen(["redis-server", str(conf)], stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen([server_kind.SERVER, str(conf)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
         client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=2,
                              socket_connect_timeout=2)
-        wait_for(f"throwaway redis-server on 127.0.0.1:{port} to load {rdb.name}",
+        wait_for(f"throwaway {server_kind.SERVER} on 127.0.0.1:{port} to load {rdb.name}",
                  lambda: client.ping() and client.info("persistence")["loading"] == 0, 20)
         return {k for k in keys if client.exists(k)}
     finally:

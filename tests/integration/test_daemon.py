@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import redis
 
+import server_kind
 from helpers import AGENT, RedisServer, free_port, run_agent, wait_for, write_config
 
 # Full syncs start at once instead of after the default 5 s wait for more replicas.
@@ -561,7 +562,7 @@ class NamespacedRedis(RedisServer):
         conf = self.dir / "redis.conf"
         conf.write_text(self.conf_text())
         conf.chmod(0o600)
-        self.proc = subprocess.Popen(["ip", "netns", "exec", self.netns, "redis-server",
+        self.proc = subprocess.Popen(["ip", "netns", "exec", self.netns, server_kind.SERVER,
                                       str(conf)], stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         wait_for(f"redis {self.name} in netns {self.netns} to answer PING",
