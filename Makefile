@@ -1,6 +1,7 @@
 # redis-vrrp-agent: one boring Makefile. Flags and libraries come from pkg-config.
 #   make            build build/redis-vrrp-agent
 #   make check      install missing test dependencies, then unit, integration and end-to-end tests
+#   make check-matrix  make check on every supported platform (Debian 12 and 13, Redis and Valkey)
 #   make bench      timings (never pass/fail)
 #   make demo       the two-host keepalived lab, a failover shown live (root)
 #   make SANITIZE=1 build with address and undefined-behaviour sanitizers
@@ -14,6 +15,9 @@ DESTDIR   ?=
 PKGS      := hiredis libnl-3.0 libnl-route-3.0 inih libsystemd
 BUILD     := build
 PYTHON    ?= /usr/bin/python3
+# Which server the tests, the lab and the benchmarks run: redis or valkey.
+SERVER    ?= redis
+export SERVER
 
 CC        ?= cc
 CFLAGS    ?= -O2 -g
@@ -43,7 +47,7 @@ LEAN_LIBS  := $(shell pkg-config --libs hiredis inih)
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check unit integration e2e bench demo deps install clean
+.PHONY: all check check-matrix unit integration e2e bench demo deps install clean
 
 all: $(BUILD)/redis-vrrp-agent $(BUILD)/redis-vrrp-agentd
 
@@ -71,6 +75,11 @@ check: deps
 	$(MAKE) all $(UNIT_BINS)
 	$(MAKE) unit
 	$(MAKE) integration
+
+# Each leg is a `make check` on one platform, in a cached Debian root when it is not
+# this machine's release; one summary line a leg (scripts/check-matrix).
+check-matrix:
+	scripts/check-matrix $(LEGS)
 
 deps:
 	scripts/install-deps test

@@ -299,7 +299,7 @@ static void inherit_string(char *field, size_t size, const char *from) {
 /* Checks that span keys, after every key is read. */
 static int config_validate(struct config *cfg, const char *name, char *err, size_t err_size) {
     if (!cfg->peer.host[0]) {
-        snprintf(err, err_size, "%s: [peer] host is required (the other node's Redis address)",
+        snprintf(err, err_size, "%s: [peer] host is required (the other node's Redis or Valkey address)",
                  name);
         return -EINVAL;
     }

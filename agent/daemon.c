@@ -99,7 +99,7 @@ static void check_split_brain(struct agent *a) {
         log_state("split brain: both nodes are masters%s",
                   diverged ? ", on diverged histories" : "");
     if (!a->split_brain || now - a->split_brain_logged_usec >= SPLIT_BRAIN_LOG_EVERY_MS * 1000u) {
-        log_error("split brain: the local Redis and the peer are both masters (local offset "
+        log_error("split brain: the local Redis/Valkey and the peer are both masters (local offset "
                   "%lld, peer offset %lld, VIP %s)", a->local.info.master_repl_offset,
                   a->peer.info.master_repl_offset, a->vip_watched && a->vip.here ? "here" : "not here");
         a->split_brain_logged_usec = now;

@@ -140,7 +140,7 @@ int keepalived_conf_report(const struct keepalived_instance *ki, char *out, size
 #define PUT(...) (used += (size_t)snprintf(out + used, used < size ? size - used : 0, __VA_ARGS__))
     PUT("instance %s: priority %d, advert_int %g s, VRRPv%d\n", ki->name, ki->priority,
         ki->advert_int, ki->vrrp_version);
-    PUT("expected VIP move to this node: %.3f s after a Redis fault on the peer (skew time), "
+    PUT("expected VIP move to this node: %.3f s after a Redis or Valkey fault on the peer (skew time), "
         "%.3f s after the peer host crashes (3 adverts + skew)\n", skew,
         keepalived_silent_master_seconds(ki));
     if (ki->vrrp_version < 3 && ki->advert_int < 1.0) {

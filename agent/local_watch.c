@@ -57,7 +57,7 @@ static void run_check(struct local_watch *lw) {
     }
     bool changed = health_update(&lw->health, &result, lw->cfg->check.rise, lw->cfg->check.fall);
     if (changed || strcmp(result.reason, lw->last.reason) != 0)
-        log_info("local Redis: %s%s", result.reason,
+        log_info("local Redis/Valkey: %s%s", result.reason,
                  changed ? (lw->health.healthy ? " -> healthy" : " -> unhealthy") : "");
     lw->last = result;
     watch_connection(lw);
@@ -94,7 +94,7 @@ static int on_connection_event(sd_event_source *s, int fd, uint32_t revents, voi
     bool hangup = revents & (EPOLLHUP | EPOLLRDHUP | EPOLLERR);
     if (!hangup && (n > 0 || (n < 0 && errno == EAGAIN)))
         return 0; /* unexpected data or a spurious wake-up: the next check reads it */
-    log_info("local Redis closed our connection: checking at once");
+    log_info("local Redis/Valkey closed our connection: checking at once");
     lw->fd_watch = sd_event_source_disable_unref(lw->fd_watch);
     redis_conn_close(&lw->conn);
     lw->quick_rechecks = QUICK_RECHECKS;
@@ -109,7 +109,7 @@ static void watch_connection(struct local_watch *lw) {
     int r = sd_event_add_io(lw->event, &lw->fd_watch, lw->conn.ctx->fd,
                             EPOLLIN | EPOLLRDHUP, on_connection_event, lw);
     if (r < 0)
-        log_warning("cannot watch the local Redis connection: %s (falling back to polling)",
+        log_warning("cannot watch the local Redis/Valkey connection: %s (falling back to polling)",
                     strerror(-r));
 }
 

@@ -16,6 +16,7 @@
 #include "check.h"
 #include "config.h"
 #include "control.h"
+#include "hiredis_compat.h"
 #include "keepalived_conf.h"
 #include "log.h"
 #include "notification.h"
@@ -65,8 +66,8 @@ static void usage(FILE *out) {
             "usage: redis-vrrp-agent [-c FILE] COMMAND [ARGS]\n"
             "\n"
             "commands:\n"
-            "  check          one health check of the local Redis (keepalived vrrp_script):\n"
-            "                 exit 0 healthy, 1 unhealthy, 2 config error\n"
+            "  check          one health check of the local Redis or Valkey (keepalived\n"
+            "                 vrrp_script): exit 0 healthy, 1 unhealthy, 2 config error\n"
             "  notify ARGS    keepalived notify hook: INSTANCE|GROUP NAME STATE PRIORITY\n"
             "                 or master|backup|fault|stop; re-points replication\n"
             "  run            the daemon: continuous checks into the track file, transitions\n"
@@ -269,7 +270,7 @@ static int cmd_config_test(const struct command_line *cl) {
 
 static int cmd_version(const struct command_line *cl) {
     (void)cl;
-    printf("redis-vrrp-agent %s\n", RVA_VERSION);
+    printf("redis-vrrp-agent %s (hiredis %s)\n", RVA_VERSION, RVA_HIREDIS_VERSION);
     return 0;
 }
 

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "hiredis_compat.h"
+
 static struct timeval timeval_from_ms(int ms) {
     struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
     return tv;
@@ -45,10 +47,7 @@ static void conn_fail_io(struct redis_conn *conn, int saved_errno, const char *d
     char name[CONFIG_PATH_MAX + 16];
     redis_endpoint_name(conn->endpoint, name, sizeof(name));
     redisContext *c = conn->ctx;
-    bool timeout = errno_is_timeout(saved_errno);
-#ifdef REDIS_ERR_TIMEOUT
-    timeout = timeout || (c && c->err == REDIS_ERR_TIMEOUT);
-#endif
+    bool timeout = errno_is_timeout(saved_errno) || hiredis_error_is_timeout(c);
     if (c && c->err == REDIS_ERR_EOF) {
         conn->status = REDIS_STATUS_IO;
         snprintf(conn->error, sizeof(conn->error), "connection closed by %s during %s", name,

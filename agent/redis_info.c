@@ -66,6 +66,8 @@ static void parse_field(struct redis_info *out, const char *key, const char *val
         out->role = strcmp(value, "master") == 0  ? REDIS_ROLE_MASTER
                     : strcmp(value, "slave") == 0 ? REDIS_ROLE_REPLICA
                                                   : REDIS_ROLE_UNKNOWN;
+    /* Valkey keeps redis_version as the Redis version it is compatible with (7.2.4
+     * in Valkey 8) and has its own in valkey_version: the feature gates want this one. */
     else if (strcmp(key, "redis_version") == 0)
         sscanf(value, "%d.%d.%d", &out->version_major, &out->version_minor,
                &out->version_patch);

@@ -50,7 +50,7 @@ int snapshot_save_finished(struct redis_conn *local, char *err, size_t err_size)
     if (info.bgsave_in_progress)
         return 0;
     if (!info.last_bgsave_ok) {
-        snprintf(err, err_size, "BGSAVE failed (rdb_last_bgsave_status:err; see the Redis log)");
+        snprintf(err, err_size, "BGSAVE failed (rdb_last_bgsave_status:err; see the server log)");
         return -1;
     }
     return 1;

@@ -144,10 +144,10 @@ void status_format_json(const struct agent *a, char *buf, size_t size) {
 int status_write_metrics(const struct agent *a, const char *path) {
     char buf[2048];
     struct out o = { buf, sizeof(buf), 0 };
-    put(&o, "# HELP redis_vrrp_agent_healthy Local Redis healthy (1) or not (0).\n"
+    put(&o, "# HELP redis_vrrp_agent_healthy Local Redis or Valkey healthy (1) or not (0).\n"
             "# TYPE redis_vrrp_agent_healthy gauge\n"
             "redis_vrrp_agent_healthy %d\n", a->local.health.healthy ? 1 : 0);
-    put(&o, "# HELP redis_vrrp_agent_role Local Redis role (1 for the labelled role).\n"
+    put(&o, "# HELP redis_vrrp_agent_role Local Redis or Valkey role (1 for the labelled role).\n"
             "# TYPE redis_vrrp_agent_role gauge\n");
     static const char *const roles[] = { "unknown", "master", "replica" };
     for (int i = 0; i < 3; i++)

@@ -177,10 +177,10 @@ static enum step_result step_observe(struct transition *t) {
     if (fetch_info(&t->local, NULL, &t->local_info, why, sizeof(why)) < 0) {
         /* A FAULT usually means exactly this: there is nothing to re-point. */
         if (t->target == VRRP_STATE_FAULT || t->target == VRRP_STATE_STOP) {
-            note(t, "local Redis not answering (%s): nothing to do", why);
+            note(t, "local Redis/Valkey not answering (%s): nothing to do", why);
             return STEP_DONE;
         }
-        return fail(t, "local Redis: %s", why);
+        return fail(t, "local Redis/Valkey: %s", why);
     }
     char gone[160] = "";
     if (t->peer_gone && t->peer_gone(t->userdata, gone, sizeof(gone))) {
@@ -219,7 +219,7 @@ static enum step_result step_observe(struct transition *t) {
         switch (plan_backup(l, &t->peer_view, why, sizeof(why))) {
         case BACKUP_PLAN_ALREADY_REPLICA:
             note(t, "%s", why);
-            unpause_writes(&t->local, &t->local_info, "the local Redis");
+            unpause_writes(&t->local, &t->local_info, "the local Redis/Valkey");
             return STEP_DONE;
         case BACKUP_PLAN_WAIT_PEER:
             note(t, "%s", why);
@@ -328,7 +328,7 @@ static enum step_result step_replicate_from_peer(struct transition *t) {
     if (t->local_info.role == REDIS_ROLE_MASTER && !t->paused_local) {
         long pause_ms = t->cfg->transition.catchup_timeout_ms + snapshot_timeout_ms(t);
         if (pause_writes(&t->local, &t->local_info, pause_ms, why, sizeof(why)) < 0)
-            return fail(t, "CLIENT PAUSE on the local Redis failed: %s", why);
+            return fail(t, "CLIENT PAUSE on the local Redis/Valkey failed: %s", why);
         t->paused_local = true;
         note(t, "paused local writes: this master must catch up before it takes any");
     }
@@ -338,7 +338,7 @@ static enum step_result step_replicate_from_peer(struct transition *t) {
                        t->cfg->peer.port) < 0)
         return fail(t, "REPLICAOF peer failed: %s", why);
     if (t->paused_local) {
-        unpause_writes(&t->local, &t->local_info, "the local Redis");
+        unpause_writes(&t->local, &t->local_info, "the local Redis/Valkey");
         t->paused_local = false;
     }
     note(t, "REPLICAOF peer to catch up");
@@ -350,7 +350,7 @@ static enum step_result step_wait_link(struct transition *t) {
     char why[300];
     wait_expired(t, "replication link up and sync done", t->cfg->transition.catchup_timeout_ms);
     if (fetch_info(&t->local, "replication", &t->local_info, why, sizeof(why)) < 0)
-        return fail(t, "local Redis: %s", why);
+        return fail(t, "local Redis/Valkey: %s", why);
     if (replica_link_settled(&t->local_info, &t->peer_view)) {
         note(t, "link up and synced in %ld ms", wait_ms(t));
         go(t, STEP_PAUSE_PEER);
@@ -400,7 +400,7 @@ static enum step_result step_wait_offset(struct transition *t) {
     char why[300];
     wait_expired(t, "our offset to reach the peer's", t->cfg->transition.catchup_timeout_ms);
     if (fetch_info(&t->local, "replication", &t->local_info, why, sizeof(why)) < 0)
-        return fail(t, "local Redis: %s", why);
+        return fail(t, "local Redis/Valkey: %s", why);
     if (t->local_info.slave_repl_offset >= t->target_offset) {
         note(t, "caught up to offset %lld in %ld ms", t->target_offset, wait_ms(t));
         go(t, STEP_PROMOTE);
@@ -417,7 +417,7 @@ static enum step_result step_promote(struct transition *t) {
         return fail(t, "REPLICAOF NO ONE failed: %s", why);
     t->promoted = true;
     /* A pause the peer left on us while we were its master would block our writes. */
-    unpause_writes(&t->local, &t->local_info, "the local Redis");
+    unpause_writes(&t->local, &t->local_info, "the local Redis/Valkey");
     go(t, STEP_VERIFY_MASTER);
     return STEP_NEXT;
 }
@@ -441,11 +441,11 @@ static enum step_result step_fence_local(struct transition *t) {
     /* Long enough for the wait and a snapshot after it; REPLICAOF lifts it earlier. */
     long pause_ms = t->cfg->transition.backup_wait_timeout_ms + snapshot_timeout_ms(t);
     if (pause_writes(&t->local, &t->local_info, pause_ms, why, sizeof(why)) < 0)
-        return fail(t, "CLIENT PAUSE on the local Redis failed: %s", why);
+        return fail(t, "CLIENT PAUSE on the local Redis/Valkey failed: %s", why);
     t->paused_local = true;
     /* Our offset is final only once writes are paused. */
     if (fetch_info(&t->local, NULL, &t->local_info, why, sizeof(why)) < 0)
-        return fail(t, "local Redis: %s", why);
+        return fail(t, "local Redis/Valkey: %s", why);
     note(t, "paused local writes at offset %lld", t->local_info.master_repl_offset);
     go(t, STEP_WAIT_PEER_TAKES_WRITES);
     return STEP_NEXT;
@@ -495,7 +495,7 @@ static enum step_result step_replicate_peer(struct transition *t) {
     t->switched = true;
     /* Whoever paused us (our own fence, or a peer's MASTER catching up from us): a
      * paused replica does not apply its stream, so a replica must never stay paused. */
-    unpause_writes(&t->local, &t->local_info, "the local Redis");
+    unpause_writes(&t->local, &t->local_info, "the local Redis/Valkey");
     note(t, "REPLICAOF peer: read-only replica after %ld ms", ms_since(t->start_usec));
     return STEP_DONE;
 }
@@ -528,7 +528,7 @@ static void release_fences(struct transition *t) {
     if (t->paused_peer)
         unpause_writes(&t->peer, &t->peer_view.info, "the peer");
     if (t->paused_local && !t->switched)
-        unpause_writes(&t->local, &t->local_info, "the local Redis");
+        unpause_writes(&t->local, &t->local_info, "the local Redis/Valkey");
 }
 
 static void finish(struct transition *t, enum transition_outcome outcome) {

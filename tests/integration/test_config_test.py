@@ -17,7 +17,7 @@ def test_shipped_config_reports_fast_moves_and_no_warning(tmp_path):
     r = run_agent("config-test", config=config_for(tmp_path, SHIPPED))
     assert r.returncode == 0, r.stderr
     assert "# instance VI_1: priority 254, advert_int 1 s, VRRPv3" in r.stdout
-    assert "0.008 s after a Redis fault on the peer" in r.stdout
+    assert "0.008 s after a Redis or Valkey fault on the peer" in r.stdout
     assert "3.008 s after the peer host crashes" in r.stdout
     assert "warning" not in r.stdout
 
@@ -26,7 +26,7 @@ def test_customary_low_priorities_warn_with_the_fix(tmp_path):
     slow = SHIPPED.replace("priority 254", "priority 90")
     r = run_agent("config-test", config=config_for(tmp_path, slow))
     assert r.returncode == 0
-    assert "0.648 s after a Redis fault on the peer" in r.stdout
+    assert "0.648 s after a Redis or Valkey fault on the peer" in r.stdout
     assert ("warning: priority 90: skew 0.65 s; raise both priorities above 240 "
             "(e.g. 254 and 250) to cut it to 0.023 s") in r.stdout
 

@@ -245,7 +245,7 @@ def test_redis_crash_flips_track_file_at_once_and_restart_clears_it(redis_factor
     local.kill(signal.SIGKILL)
     waited = d.wait_track(7, timeout=10)
     assert waited < 1.0, f"crash noticed after {waited:.2f}s: not event-driven"
-    assert "local Redis closed our connection: checking at once" in d.log()
+    assert "local Redis/Valkey closed our connection: checking at once" in d.log()
 
     local.start()  # same port
     d.wait_track(0, timeout=10)
@@ -471,7 +471,7 @@ def test_split_brain_is_reported_while_both_are_masters(redis_factory, daemons):
     d = daemons("agent", local.port, peer.port).start()
 
     d.wait_status("split_brain true", lambda s: s["split_brain"], timeout=5)
-    d.wait_log("split brain: the local Redis and the peer are both masters")
+    d.wait_log("split brain: the local Redis/Valkey and the peer are both masters")
 
     peer.client().replicaof("127.0.0.1", local.port)
     s = d.wait_status("split_brain false", lambda s: not s["split_brain"], timeout=5)

@@ -461,6 +461,48 @@ static void test_server_version_is_split_into_numbers(void **state) {
     assert_int_equal(info.role, REDIS_ROLE_UNKNOWN); /* INFO server says nothing of it */
 }
 
+/* INFO as Redis 8.0.2 and Valkey 8.1.1 write it (Debian 13), cut to the fields that
+ * differ from Redis 7.0: Valkey freezes redis_version at 7.2.4 and names itself in
+ * server_name and valkey_version; its replica lines carry type=replica; Redis 8
+ * adds subexpiry to each keyspace line. */
+static const char valkey_8_1_master[] =
+    "# Server\r\nredis_version:7.2.4\r\nserver_name:valkey\r\nvalkey_version:8.1.1\r\n"
+    "server_mode:standalone\r\n"
+    "# Replication\r\nrole:master\r\nconnected_slaves:1\r\n"
+    "slave0:ip=192.0.2.12,port=6379,state=online,offset=5120,lag=0,type=replica\r\n"
+    "replicas_waiting_psync:0\r\nmaster_failover_state:no-failover\r\n"
+    "master_replid:" REPLID_MASTER "\r\nmaster_replid2:" REPLID_ZERO "\r\n"
+    "master_repl_offset:5120\r\nsecond_repl_offset:-1\r\n"
+    "# Keyspace\r\ndb0:keys=42,expires=0,avg_ttl=0\r\n";
+
+static void test_valkey_reports_its_redis_compatible_version_and_replicas(void **state) {
+    (void)state;
+    struct redis_info info;
+    parse_ok(valkey_8_1_master, &info);
+    /* The feature gates (CLIENT PAUSE WRITE from 6.2) read redis_version, which
+     * Valkey keeps as the Redis version it is compatible with. */
+    assert_int_equal(info.version_major, 7);
+    assert_int_equal(info.version_minor, 2);
+    assert_true(redis_info_version_at_least(&info, 6, 2));
+    assert_int_equal(info.role, REDIS_ROLE_MASTER);
+    assert_int_equal(info.n_replicas, 1);
+    assert_string_equal(info.replicas[0].ip, "192.0.2.12");
+    assert_string_equal(info.replicas[0].state, "online");
+    assert_int_equal(info.replicas[0].offset, 5120);
+    assert_int_equal(info.master_repl_offset, 5120);
+    assert_int_equal(info.keys, 42);
+}
+
+static void test_redis_8_keyspace_line_with_subexpiry_counts_keys(void **state) {
+    (void)state;
+    struct redis_info info;
+    parse_ok("# Server\r\nredis_version:8.0.2\r\nredis_mode:standalone\r\n"
+             "# Keyspace\r\ndb0:keys=7,expires=1,avg_ttl=0,subexpiry=2\r\n", &info);
+    assert_int_equal(info.version_major, 8);
+    assert_true(redis_info_version_at_least(&info, 6, 2));
+    assert_int_equal(info.keys, 7);
+}
+
 static void test_persistence_fields_of_an_idle_server(void **state) {
     (void)state;
     struct redis_info info;
@@ -692,6 +734,8 @@ int main(void) {
         cmocka_unit_test(test_section_headers_are_not_fields),
         cmocka_unit_test(test_overlong_line_is_skipped_without_overflow),
         cmocka_unit_test(test_server_version_is_split_into_numbers),
+        cmocka_unit_test(test_valkey_reports_its_redis_compatible_version_and_replicas),
+        cmocka_unit_test(test_redis_8_keyspace_line_with_subexpiry_counts_keys),
         cmocka_unit_test(test_persistence_fields_of_an_idle_server),
         cmocka_unit_test(test_persistence_loading_is_seen),
         cmocka_unit_test(test_persistence_bgsave_in_progress_is_seen),
