@@ -448,11 +448,11 @@ static void test_text_without_final_newline_is_parsed(void **state) {
 static void test_missing_peer_host_is_required(void **state) {
     (void)state;
     parse_fails_with("[redis]\nport = 6379\n", -EINVAL,
-                     "t.conf: [peer] host is required (the other node's Redis address)");
+                     "t.conf: [peer] host is required (the other node's Redis or Valkey address)");
     parse_fails_with("", -EINVAL,
-                     "t.conf: [peer] host is required (the other node's Redis address)");
+                     "t.conf: [peer] host is required (the other node's Redis or Valkey address)");
     parse_fails_with("[peer]\nhost =\n", -EINVAL,
-                     "t.conf: [peer] host is required (the other node's Redis address)");
+                     "t.conf: [peer] host is required (the other node's Redis or Valkey address)");
 }
 
 static void test_fail_value_zero_is_refused_as_what_keepalived_reads_healthy(void **state) {
