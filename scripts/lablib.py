@@ -22,6 +22,7 @@ from pathlib import Path
 
 import redis
 
+import redis_client
 import server_kind
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,8 +131,8 @@ class Node:
         wait_for(f"redis on {self.name} to answer", lambda: self.redis().ping(), 10)
 
     def redis(self, timeout=0.5):
-        return redis.Redis(unix_socket_path=str(self.socket), password=self.lab.password,
-                           socket_timeout=timeout, socket_connect_timeout=timeout)
+        return redis_client.connect(timeout, unix_socket_path=str(self.socket),
+                                    password=self.lab.password)
 
     def role(self):
         try:
@@ -144,10 +145,33 @@ class Node:
 
     # ---- keepalived and agent ----
     def start_keepalived(self):
-        self.start("keepalived", ["keepalived", "-n", "-l", "-D", "-G", "-P",
-                                  "-f", self.dir / "keepalived.conf",
-                                  "-p", self.dir / "keepalived.main.pid",
-                                  "-r", self.dir / "keepalived.vrrp.pid"])
+        # Every pid file of this node's own: keepalived 2.3 locks the BFD and
+        # checkers pid files too (default /run/bfd.pid), even with -P, and the
+        # other node's keepalived starting at the same moment would find them
+        # locked and exit with "daemon is already running".
+        vrrp_pid = self.dir / "keepalived.vrrp.pid"
+        vrrp_pid.unlink(missing_ok=True)
+        proc = self.start("keepalived", ["keepalived", "-n", "-l", "-D", "-G", "-P",
+                                         "-f", self.dir / "keepalived.conf",
+                                         "-p", self.dir / "keepalived.main.pid",
+                                         "-r", vrrp_pid,
+                                         "-c", self.dir / "keepalived.checkers.pid",
+                                         "-b", self.dir / "keepalived.bfd.pid"])
+
+        def vrrp_child_or_exit():
+            if proc.poll() is not None:
+                return "exited"
+            try:
+                return _alive(int(vrrp_pid.read_text()))
+            except (OSError, ValueError):
+                return False
+        state, _ = wait_for(f"keepalived on {self.name} to start its VRRP child",
+                            vrrp_child_or_exit, 10)
+        if state == "exited":
+            log = (self.dir / "keepalived.log").read_text().splitlines()
+            raise RuntimeError(f"keepalived on {self.name} exited at start with status "
+                               f"{proc.returncode}; last lines of {self.dir / 'keepalived.log'}: "
+                               + " | ".join(log[-3:]))
 
     def start_agent(self):
         self.start("agent", [AGENT, "-c", self.dir / "agent.conf", "run"])

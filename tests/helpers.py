@@ -1,7 +1,6 @@
 """Shared helpers for the integration and end-to-end tests: real redis-server
 processes on free loopback ports, agent configs in a temp dir, and condition waits
 with deadlines (never fixed sleeps)."""
-import os
 import signal
 import socket
 import subprocess
@@ -13,6 +12,7 @@ import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 import lablib  # noqa: E402
+import redis_client  # noqa: E402
 import server_kind  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,7 +52,7 @@ class RedisServer:
     def conf_text(self):
         lines = [f"port {self.port}", "bind 127.0.0.1", f"dir {self.dir}",
                  "save \"\"", "appendonly no", "daemonize no", f"logfile {self.dir}/redis.log",
-                 f"dbfilename dump.rdb", "protected-mode no"]
+                 "dbfilename dump.rdb", "protected-mode no"]
         if self.password:
             lines += [f"requirepass {self.password}", f"masterauth {self.password}"]
         if self.acl_user:
@@ -77,8 +77,8 @@ class RedisServer:
         return self
 
     def client(self, **kw):
-        return redis.Redis(host="127.0.0.1", port=self.port, password=self.password,
-                           socket_timeout=2, socket_connect_timeout=2, **kw)
+        return redis_client.connect(2, host="127.0.0.1", port=self.port,
+                                    password=self.password, **kw)
 
     def kill(self, sig=signal.SIGKILL):
         if self.proc and self.proc.poll() is None:
@@ -226,9 +226,9 @@ class VipWriter(threading.Thread):
             server = self.vip.holder
             client = clients.get(server.port)
             if client is None:
-                client = clients[server.port] = redis.Redis(
-                    host="127.0.0.1", port=server.port, password=server.password,
-                    socket_timeout=self.socket_timeout, socket_connect_timeout=self.socket_timeout)
+                client = clients[server.port] = redis_client.connect(
+                    self.socket_timeout, host="127.0.0.1", port=server.port,
+                    password=server.password)
             self.attempts += 1
             key = f"w:{self.attempts}"
             try:

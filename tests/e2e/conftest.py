@@ -4,7 +4,6 @@ the VIP. The lab gets its own namespace prefix and directory, so these tests nev
 clash with a demo or a benchmark running at the same time."""
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 import pytest

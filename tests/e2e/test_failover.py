@@ -10,10 +10,10 @@ import subprocess
 import threading
 import time
 
-import pytest
 import redis
 
 import lablib
+import redis_client
 import server_kind
 from helpers import free_port
 from lablib import wait_for
@@ -114,8 +114,7 @@ def keys_in_rdb(rdb, workdir, keys):
     proc = subprocess.Popen([server_kind.SERVER, str(conf)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
-        client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=2,
-                             socket_connect_timeout=2)
+        client = redis_client.connect(2, host="127.0.0.1", port=port)
         wait_for(f"throwaway {server_kind.SERVER} on 127.0.0.1:{port} to load {rdb.name}",
                  lambda: client.ping() and client.info("persistence")["loading"] == 0, 20)
         return {k for k in keys if client.exists(k)}

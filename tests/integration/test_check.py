@@ -1,10 +1,7 @@
 """`redis-vrrp-agent check` against real redis-server processes: exit code and the
 one line keepalived's vrrp_script gets."""
-import os
 import signal
 import time
-
-import pytest
 
 from helpers import run_agent, wait_for, write_config, write_password_file
 

@@ -13,10 +13,10 @@ import time
 from pathlib import Path
 
 import pytest
-import redis
 
+import redis_client
 import server_kind
-from helpers import AGENT, RedisServer, free_port, run_agent, wait_for, write_config
+from helpers import AGENT, RedisServer, run_agent, wait_for, write_config
 
 # Full syncs start at once instead of after the default 5 s wait for more replicas.
 FAST_FULL_SYNC = "repl-diskless-sync-delay 0"
@@ -570,7 +570,7 @@ class NamespacedRedis(RedisServer):
         return self
 
     def client(self, **kw):
-        return redis.Redis(unix_socket_path=self.unix_socket, socket_timeout=2, **kw)
+        return redis_client.connect(2, unix_socket_path=self.unix_socket, **kw)
 
 
 class Netns:
