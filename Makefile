@@ -2,6 +2,7 @@
 #   make            build build/redis-vrrp-agent
 #   make check      install missing test dependencies, then unit, integration and end-to-end tests
 #   make check-matrix  make check on every supported platform (Debian 12 and 13, Redis and Valkey)
+#   make bench-matrix  the failover benchmark on every supported platform, side by side
 #   make bench      timings (never pass/fail)
 #   make demo       the two-host keepalived lab, a failover shown live (root)
 #   make SANITIZE=1 build with address and undefined-behaviour sanitizers
@@ -47,7 +48,7 @@ LEAN_LIBS  := $(shell pkg-config --libs hiredis inih)
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check check-matrix unit integration e2e bench demo deps install clean
+.PHONY: all check check-matrix bench-matrix unit integration e2e bench demo deps install clean
 
 all: $(BUILD)/redis-vrrp-agent $(BUILD)/redis-vrrp-agentd
 
@@ -80,6 +81,10 @@ check: deps
 # this machine's release; one summary line a leg (scripts/check-matrix).
 check-matrix:
 	scripts/check-matrix $(LEGS)
+
+# The failover benchmark on each platform of check-matrix, then side by side.
+bench-matrix:
+	scripts/bench-matrix $(LEGS)
 
 deps:
 	scripts/install-deps test

@@ -20,10 +20,14 @@ os.environ.setdefault("RVA_LAB_PREFIX", "rvb")
 os.environ.setdefault("RVA_LAB_DIR", "/tmp/rva-bench-lab")
 
 import baselines  # noqa: E402
+from figures import median_worst_ms  # noqa: E402
 import lablib  # noqa: E402
 
 RUNS = int(os.environ.get("RVA_BENCH_RUNS", "5"))
 HOOK_RUNS = int(os.environ.get("RVA_BENCH_HOOK_RUNS", "2"))
+# Every run's figures, by table title and system, written to $RVA_BENCH_JSON when
+# set (scripts/bench-matrix prints the platforms side by side from them).
+ALL_RESULTS = {}
 
 
 def quiet(_):
@@ -119,17 +123,13 @@ def one_run(make_lab, uses_vip, fault):
 
 
 def summarize(name, runs):
-    def stat(key, scale=1000.0):
-        values = [r[key] for r in runs if r[key] is not None]
-        if not values:
-            return "     n/a        "
-        return f"{statistics.median(values) * scale:7.0f} {max(values) * scale:7.0f}"
     lost_f = sum(r["lost_failover"] for r in runs)
     lost_b = sum(r["lost_failback"] for r in runs)
     acked = sum(r["acked"] for r in runs)
     not_converged = sum(1 for r in runs if not r["converged"])
-    print(f"  {name:<34} {stat('failover_outage')}   {stat('failback_outage')}   "
-          f"{stat('move')}   {lost_f:>6} / {lost_b:<6} of {acked:>7}"
+    outages = "   ".join(median_worst_ms(runs, key)
+                           for key in ("failover_outage", "failback_outage", "move"))
+    print(f"  {name:<34} {outages}   {lost_f:>6} / {lost_b:<6} of {acked:>7}"
           + (f"  ({not_converged} run(s) never converged)" if not_converged else ""))
     return runs
 
@@ -153,6 +153,7 @@ def run_table(title, systems, fault):
         if wanted and not any(w.strip() and w.strip() in name for w in wanted.split(";")):
             continue
         results[name] = summarize(name, [one_run(make_lab, uses_vip, fault) for _ in range(runs)])
+    ALL_RESULTS[title] = results
     agent = next((r for n, r in results.items() if n.startswith("agent")), None)
     a = median(agent, "failover_outage") if agent else None
     for name, runs in results.items():
@@ -180,3 +181,5 @@ def main():
         (f"Sentinel, down-after 200 (x{RUNS})",
          lambda: baselines.SentinelLab(down_after_ms=200, log=quiet), False, RUNS),
     ], "host")
+    if os.environ.get("RVA_BENCH_JSON"):
+        Path(os.environ["RVA_BENCH_JSON"]).write_text(json.dumps(ALL_RESULTS, indent=1))
