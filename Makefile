@@ -3,6 +3,7 @@
 #   make check      install missing test dependencies, then unit, integration and end-to-end tests
 #   make check-matrix  make check on every supported platform (Debian 12 and 13, Redis and Valkey)
 #   make bench-matrix  the failover benchmark on every supported platform, side by side
+#   make package-check build the .deb and .rpm, then prove the .deb on two hosts booted under systemd
 #   make bench      timings (never pass/fail)
 #   make demo       the two-host keepalived lab, a failover shown live (root)
 #   make SANITIZE=1 build with address and undefined-behaviour sanitizers
@@ -12,6 +13,9 @@ SBINDIR   ?= $(PREFIX)/sbin
 SYSCONFDIR ?= /etc
 UNITDIR   ?= $(PREFIX)/lib/systemd/system
 TMPFILESDIR ?= /usr/lib/tmpfiles.d
+MANDIR    ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+EXAMPLESDIR ?= $(PREFIX)/share/doc/redis-vrrp-agent/examples
 DESTDIR   ?=
 PKGS      := hiredis libnl-3.0 libnl-route-3.0 inih libsystemd
 BUILD     := build
@@ -22,8 +26,14 @@ export SERVER
 
 CC        ?= cc
 CFLAGS    ?= -O2 -g
-CFLAGS    += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+# Warnings are errors for developers and CI; distribution builds (WERROR=0) keep
+# them as warnings, so that a newer compiler's new warning does not break a build.
+WERROR    ?= 1
+CFLAGS    += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes \
              -Wmissing-prototypes -fno-strict-aliasing
+ifeq ($(WERROR),1)
+CFLAGS    += -Werror
+endif
 # Messages are cut to fixed-size buffers on purpose (every buffer is bounded).
 CFLAGS    += -Wno-format-truncation
 CFLAGS    += $(shell pkg-config --cflags $(PKGS))
@@ -42,13 +52,14 @@ LIB_OBJS   := $(filter-out $(BUILD)/agent/main.o,$(AGENT_OBJS))
 # built a second time for it with RVA_LEAN.
 LEAN_OBJS  := $(BUILD)/lean/main.o $(BUILD)/lean/log.o \
               $(addprefix $(BUILD)/agent/,config.o redis_conn.o redis_info.o health.o check.o \
-                notification.o control_client.o run_dir.o keepalived_conf.o)
+                notification.o control_client.o run_dir.o keepalived_conf.o \
+                track_file.o)
 LEAN_LIBS  := $(shell pkg-config --libs hiredis inih)
 
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check check-matrix bench-matrix unit integration e2e bench demo deps install clean
+.PHONY: all check check-matrix bench-matrix package-check unit integration e2e bench demo deps install clean
 
 all: $(BUILD)/redis-vrrp-agent $(BUILD)/redis-vrrp-agentd
 
@@ -59,13 +70,13 @@ $(BUILD)/redis-vrrp-agent: $(LEAN_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LEAN_LIBS)
 
 $(BUILD)/agent/%.o: agent/%.c $(wildcard agent/*.h) | $(BUILD)/agent
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/lean/%.o: agent/%.c $(wildcard agent/*.h) | $(BUILD)/lean
-	$(CC) $(CFLAGS) -DRVA_LEAN -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -DRVA_LEAN -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) $(wildcard agent/*.h) | $(BUILD)/tests
-	$(CC) $(CFLAGS) -Iagent $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< $(LIB_OBJS) \
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Iagent $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< $(LIB_OBJS) \
 		$(LDLIBS) $(shell pkg-config --libs cmocka)
 
 $(BUILD)/agent $(BUILD)/lean $(BUILD)/tests:
@@ -81,6 +92,10 @@ check: deps
 # this machine's release; one summary line a leg (scripts/check-matrix).
 check-matrix:
 	scripts/check-matrix $(LEGS)
+
+# The packages, lintian, and the two booted hosts (scripts/package-check).
+package-check:
+	scripts/package-check
 
 # The failover benchmark on each platform of check-matrix, then side by side.
 bench-matrix:
@@ -106,14 +121,23 @@ demo:
 	scripts/lab demo
 
 # The unit names /usr/sbin; point it at the SBINDIR the binary actually goes to.
+# No config in /etc: the operator writes agent.conf from the example (the unit
+# does not start until it exists), so a package never owns, or replaces, it.
 install: all
 	install -D -m 0755 $(BUILD)/redis-vrrp-agent $(DESTDIR)$(SBINDIR)/redis-vrrp-agent
 	install -D -m 0755 $(BUILD)/redis-vrrp-agentd $(DESTDIR)$(SBINDIR)/redis-vrrp-agentd
-	install -D -m 0644 conf/agent.conf $(DESTDIR)$(SYSCONFDIR)/redis-vrrp-agent/agent.conf.example
-	install -D -m 0644 conf/keepalived-node-a.conf \
-		$(DESTDIR)$(SYSCONFDIR)/redis-vrrp-agent/keepalived-node-a.conf.example
-	install -D -m 0644 conf/keepalived-node-b.conf \
-		$(DESTDIR)$(SYSCONFDIR)/redis-vrrp-agent/keepalived-node-b.conf.example
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/redis-vrrp-agent
+	install -d -m 0755 $(DESTDIR)$(EXAMPLESDIR)
+	install -m 0644 conf/agent.conf conf/keepalived-node-a.conf conf/keepalived-node-b.conf \
+		$(DESTDIR)$(EXAMPLESDIR)
+	install -D -m 0644 man/redis-vrrp-agent.8 $(DESTDIR)$(MANDIR)/man8/redis-vrrp-agent.8
+	install -D -m 0644 man/redis-vrrp-agent.conf.5 $(DESTDIR)$(MANDIR)/man5/redis-vrrp-agent.conf.5
+	install -D -m 0644 packaging/bash-completion/redis-vrrp-agent \
+		$(DESTDIR)$(BASHCOMPDIR)/redis-vrrp-agent
+	# bash-completion and man find a page by the command's name: the daemon's
+	# binary shares both.
+	ln -sf redis-vrrp-agent $(DESTDIR)$(BASHCOMPDIR)/redis-vrrp-agentd
+	ln -sf redis-vrrp-agent.8 $(DESTDIR)$(MANDIR)/man8/redis-vrrp-agentd.8
 	install -d -m 0755 $(DESTDIR)$(UNITDIR)
 	sed -e 's|/usr/sbin/redis-vrrp-agent|$(SBINDIR)/redis-vrrp-agent|' \
 		-e 's|/etc/redis-vrrp-agent/|$(SYSCONFDIR)/redis-vrrp-agent/|' \

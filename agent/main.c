@@ -21,6 +21,7 @@
 #include "log.h"
 #include "notification.h"
 #include "redis_conn.h"
+#include "track_file.h"
 #ifndef RVA_LEAN
 #include "daemon.h"
 #include "notify_inline.h"
@@ -75,10 +76,15 @@ static void usage(FILE *out) {
             "  status [--json]        ask the running daemon for its state\n"
             "  maintenance on|off     move the VIP away for planned work (and back)\n"
             "  config-test    validate the config and print the effective values\n"
+            "  after-stop     (systemd ExecStopPost) fail the track file unless the daemon\n"
+            "                 stopped cleanly\n"
             "  version        print the version\n"
+            "  help           print this help\n"
             "\n"
             "options:\n"
-            "  -c, --config FILE   config file (default " CONFIG_DEFAULT_PATH ")\n");
+            "  -c, --config FILE   config file (default " CONFIG_DEFAULT_PATH ")\n"
+            "  -h, --help          print this help\n"
+            "  -V, --version       print the version\n");
 }
 
 /* Load the config or explain why not. Logging starts on stderr at the configured level. */
@@ -268,6 +274,37 @@ static int cmd_config_test(const struct command_line *cl) {
     return 0;
 }
 
+/* systemd's ExecStopPost. A daemon killed by the watchdog, crashed or exited with an
+ * error left the track file at its last value, maybe "healthy", which keepalived
+ * would keep believing until the successor's first check: fail it now. systemd
+ * says how the daemon ended in SERVICE_RESULT; a clean stop ("success") leaves the
+ * file alone, so that a restart, an upgrade or a plain stop never moves the VIP. */
+static int cmd_after_stop(const struct command_line *cl) {
+    const char *result = getenv("SERVICE_RESULT");
+    if (!result) {
+        fprintf(stderr, "redis-vrrp-agent after-stop: SERVICE_RESULT is not set: this "
+                "command is systemd's ExecStopPost\n");
+        return EXIT_USAGE;
+    }
+    if (strcmp(result, "success") == 0)
+        return 0;
+    struct config cfg;
+    if (load_config(cl, &cfg) < 0)
+        return EXIT_CONFIG;
+    struct track_file tf;
+    track_file_init(&tf, cfg.check.track_file);
+    int r = track_file_set(&tf, cfg.check.fail_value);
+    if (r < 0) {
+        fprintf(stderr, "redis-vrrp-agent after-stop: %s: %s\n", cfg.check.track_file,
+                strerror(-r));
+        return 1;
+    }
+    fprintf(stderr, "redis-vrrp-agent after-stop: the daemon ended with result '%s': "
+            "track file %s = %d until the next daemon's first check\n", result,
+            cfg.check.track_file, cfg.check.fail_value);
+    return 0;
+}
+
 static int cmd_version(const struct command_line *cl) {
     (void)cl;
     printf("redis-vrrp-agent %s (hiredis %s)\n", RVA_VERSION, RVA_HIREDIS_VERSION);
@@ -286,7 +323,11 @@ static const struct command commands[] = {
     { "run", cmd_run },
     { "status", cmd_status },
     { "maintenance", cmd_maintenance },
+    { "after-stop", cmd_after_stop },
     { "version", cmd_version },
+    /* As other daemons spell it; in the command's place, like --help. */
+    { "--version", cmd_version },
+    { "-V", cmd_version },
 };
 
 /* Pull -c/--config out from anywhere on the line, so both

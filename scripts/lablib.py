@@ -201,6 +201,26 @@ def kill_pidfile(path):
     Path(path).unlink(missing_ok=True)
 
 
+def create_network(ns):
+    """The lab's network: namespaces ns["a"], ns["b"] (the hosts) and ns["c"] (the
+    client), each with an eth0 on the bridge br0 in ns["sw"]; any old ones first."""
+    for name in ns.values():
+        run("ip", "netns", "del", name, check=False)
+        run("ip", "netns", "add", name)
+        run("ip", "-n", name, "link", "set", "lo", "up")
+    sw = ns["sw"]
+    run("ip", "-n", sw, "link", "add", "br0", "type", "bridge")
+    run("ip", "-n", sw, "link", "set", "br0", "up")
+    for name, addr in list(NODES.items()) + [("c", CLIENT_ADDR)]:
+        # The host end is created in the switch namespace and moved, so no
+        # interface of the lab ever exists in the root namespace.
+        run("ip", "-n", sw, "link", "add", f"{name}0", "type", "veth", "peer", "name", "eth0",
+            "netns", ns[name])
+        run("ip", "-n", sw, "link", "set", f"{name}0", "master", "br0", "up")
+        run("ip", "-n", ns[name], "addr", "add", f"{addr}/24", "dev", "eth0")
+        run("ip", "-n", ns[name], "link", "set", "eth0", "up")
+
+
 def _alive(pid):
     try:
         os.kill(pid, 0)
@@ -224,21 +244,7 @@ class Lab:
 
     # ---- topology ----
     def create_network(self):
-        for ns in NS.values():
-            run("ip", "netns", "del", ns, check=False)
-            run("ip", "netns", "add", ns)
-            run("ip", "-n", ns, "link", "set", "lo", "up")
-        sw = NS["sw"]
-        run("ip", "-n", sw, "link", "add", "br0", "type", "bridge")
-        run("ip", "-n", sw, "link", "set", "br0", "up")
-        for name, addr in list(NODES.items()) + [("c", CLIENT_ADDR)]:
-            # The host end is created in the switch namespace and moved, so no
-            # interface of the lab ever exists in the root namespace.
-            run("ip", "-n", sw, "link", "add", f"{name}0", "type", "veth", "peer", "name", "eth0",
-                "netns", NS[name])
-            run("ip", "-n", sw, "link", "set", f"{name}0", "master", "br0", "up")
-            run("ip", "-n", NS[name], "addr", "add", f"{addr}/24", "dev", "eth0")
-            run("ip", "-n", NS[name], "link", "set", "eth0", "up")
+        create_network(NS)
 
     def render_configs(self):
         """The shipped examples from conf/, with the lab's paths and timing."""
