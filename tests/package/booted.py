@@ -50,7 +50,10 @@ class BootedHost:
         console = open(HOSTS_DIR / f"{self.name}.console.log", "ab")
         self.proc = subprocess.Popen(
             ["systemd-nspawn", "-D", str(self.root), "--register=no", "--keep-unit", "--boot",
-             f"--network-namespace-path=/run/netns/{self.ns}", f"--machine=redis-{self.name}"],
+             f"--network-namespace-path=/run/netns/{self.ns}", f"--machine=redis-{self.name}",
+             # keepalived adds and removes the VIP: nspawn grants CAP_NET_ADMIN only
+             # with a private network of its own making.
+             "--capability=CAP_NET_ADMIN"],
             stdin=subprocess.DEVNULL, stdout=console, stderr=subprocess.STDOUT,
             start_new_session=True)
         console.close()
@@ -100,7 +103,7 @@ class BootedHost:
 
     # ---- inside the host ----
     def run(self, *cmd, check=True, input=None):
-        r = subprocess.run(["nsenter", "-t", str(self.pid1), "-a", "--"] + [str(c) for c in cmd],
+        r = subprocess.run(["nsenter", "-t", str(self.pid1), "-a", "-w", "--"] + [str(c) for c in cmd],
                            capture_output=True, text=True, input=input)
         if check and r.returncode != 0:
             raise AssertionError(f"on host {self.name}: {' '.join(map(str, cmd))} exited "
