@@ -3,6 +3,7 @@
 #   make check      install missing test dependencies, then unit, integration and end-to-end tests
 #   make check-matrix  make check on every supported platform (Debian 12 and 13, Redis and Valkey)
 #   make bench-matrix  the failover benchmark on every supported platform, side by side
+#   make packages   build the .deb and .rpm into build/packages (lintian, rpm -qlp)
 #   make package-check build the .deb and .rpm, then prove the .deb on two hosts booted under systemd
 #   make bench      timings (never pass/fail)
 #   make demo       the two-host keepalived lab, a failover shown live (root)
@@ -59,7 +60,7 @@ LEAN_LIBS  := $(shell pkg-config --libs hiredis inih)
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check check-matrix bench-matrix package-check unit integration e2e bench demo deps install clean
+.PHONY: all check check-matrix bench-matrix packages package-check unit integration e2e bench demo deps install clean
 
 all: $(BUILD)/redis-vrrp-agent $(BUILD)/redis-vrrp-agentd
 
@@ -92,6 +93,10 @@ check: deps
 # this machine's release; one summary line a leg (scripts/check-matrix).
 check-matrix:
 	scripts/check-matrix $(LEGS)
+
+packages:
+	scripts/install-deps package
+	scripts/package-build
 
 # The packages, lintian, and the two booted hosts (scripts/package-check).
 package-check:
