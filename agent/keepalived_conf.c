@@ -58,7 +58,8 @@ int keepalived_conf_find(const char *text, const char *instance, struct keepaliv
     struct lexer lx = { text, true };
     char tok[MAX_TOKEN], val[MAX_TOKEN], found_names[512] = "";
     int depth = 0, version = 2;
-    bool fifo = false, in_global = false, in_wanted = false, found = false;
+    bool fifo = false, states_on_reload = false, in_global = false, in_wanted = false,
+         found = false;
     struct keepalived_instance ki;
 
     while (next_token(&lx, tok)) {
@@ -92,6 +93,8 @@ int keepalived_conf_find(const char *text, const char *instance, struct keepaliv
                 version = atoi(val);
             else if (strcmp(tok, "notify_fifo") == 0 || strcmp(tok, "vrrp_notify_fifo") == 0)
                 fifo = true;
+            else if (strcmp(tok, "fifo_write_vrrp_states_on_reload") == 0)
+                states_on_reload = true;
         } else if (in_wanted && depth == 1) {
             if (strcmp(tok, "priority") == 0 && value_after(&lx, val))
                 ki.priority = atoi(val);
@@ -116,6 +119,7 @@ int keepalived_conf_find(const char *text, const char *instance, struct keepaliv
     /* global_defs may come after the instance: apply it at the end. */
     out->vrrp_version = version;
     out->notify_fifo = fifo;
+    out->fifo_states_on_reload = states_on_reload;
     return 0;
 }
 
@@ -172,6 +176,11 @@ int keepalived_conf_report(const struct keepalived_instance *ki, char *out, size
     } else if (!ki->notify_fifo) {
         PUT("warning: no notify_fifo in global_defs: the agent learns of state changes only "
             "from the VIP watch (set notify_fifo PATH and [keepalived] notify_fifo)\n");
+        warnings++;
+    } else if (!ki->fifo_states_on_reload) {
+        PUT("warning: no fifo_write_vrrp_states_on_reload in global_defs: after a reload "
+            "keepalived writes nothing to the FIFO for a state that did not change, so the "
+            "agent cannot confirm it (add it to global_defs; keepalived 2.2.5 or later)\n");
         warnings++;
     }
 #undef PUT

@@ -15,6 +15,7 @@ struct keepalived_instance {
     bool tracks_file;      /* a track_file block in the instance */
     bool notify_scripts;   /* notify, notify_master, ... in the instance */
     bool notify_fifo;      /* global_defs notify_fifo or vrrp_notify_fifo */
+    bool fifo_states_on_reload; /* global_defs fifo_write_vrrp_states_on_reload */
     bool nopreempt;
 };
 

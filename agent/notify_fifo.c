@@ -3,10 +3,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 
 static void dispatch_line(struct notify_fifo *f, const char *line) {
@@ -48,10 +51,8 @@ void notify_fifo_feed(struct notify_fifo *f, const char *data, size_t len) {
     }
 }
 
-static int on_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-    (void)s;
-    (void)revents;
-    struct notify_fifo *f = userdata;
+/* Read everything buffered in fd now. */
+static void drain(struct notify_fifo *f, int fd) {
     char data[4096];
     for (;;) {
         ssize_t n = read(fd, data, sizeof(data));
@@ -63,8 +64,110 @@ static int on_readable(sd_event_source *s, int fd, uint32_t revents, void *userd
             continue;
         if (n < 0 && errno != EAGAIN)
             log_warning("notify FIFO %s: read: %s", f->path, strerror(errno));
-        return 0;
+        return;
     }
+}
+
+static int on_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+    (void)s;
+    (void)revents;
+    drain(userdata, fd);
+    return 0;
+}
+
+/* Make sure a FIFO exists at the path and open it (fd and event source). */
+static int open_path(struct notify_fifo *f) {
+    struct stat st;
+    for (int attempt = 0;; attempt++) {
+        if (stat(f->path, &st) == 0) {
+            if (!S_ISFIFO(st.st_mode))
+                return -EEXIST;
+            break;
+        }
+        if (errno != ENOENT)
+            return -errno;
+        if (mkfifo(f->path, 0600) == 0)
+            break;
+        /* EEXIST: keepalived created it between our stat and mkfifo: use that one. */
+        if (errno != EEXIST || attempt == 2)
+            return -errno;
+    }
+    int fd = open(f->path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    sd_event_source *source;
+    int r = sd_event_add_io(f->event, &source, fd, EPOLLIN, on_readable, f);
+    if (r < 0) {
+        close(fd);
+        return r;
+    }
+    f->fd = fd;
+    f->source = source;
+    return 0;
+}
+
+static void close_fd(struct notify_fifo *f) {
+    f->source = sd_event_source_disable_unref(f->source);
+    if (f->fd >= 0)
+        close(f->fd);
+    f->fd = -1;
+}
+
+int notify_fifo_follow_path(struct notify_fifo *f) {
+    struct stat path_st, fd_st;
+    bool missing = stat(f->path, &path_st) < 0;
+    if (missing && errno != ENOENT)
+        return -errno;
+    if (f->fd >= 0 && !missing && fstat(f->fd, &fd_st) == 0 && path_st.st_dev == fd_st.st_dev &&
+        path_st.st_ino == fd_st.st_ino)
+        return 0;
+    /* Whatever keepalived wrote into the old one before it let go is still news. */
+    if (f->fd >= 0)
+        drain(f, f->fd);
+    close_fd(f);
+    int r = open_path(f);
+    if (r < 0) {
+        log_error("notify FIFO %s: cannot reopen: %s", f->path,
+                  r == -EEXIST ? "exists and is not a FIFO" : strerror(-r));
+        return r;
+    }
+    f->reopens++;
+    log_info("notify FIFO %s %s (keepalived reloaded or stopped?): %s", f->path,
+             missing ? "was removed" : "was replaced by another FIFO",
+             missing ? "created it again and reading it" : "reading the new one");
+    return 1;
+}
+
+static int on_dir_event(sd_event_source *s, const struct inotify_event *event, void *userdata) {
+    (void)s;
+    struct notify_fifo *f = userdata;
+    const char *base = strrchr(f->path, '/');
+    base = base ? base + 1 : f->path;
+    if ((event->mask & IN_Q_OVERFLOW) || (event->len > 0 && strcmp(event->name, base) == 0))
+        notify_fifo_follow_path(f);
+    return 0;
+}
+
+/* Once a second: a stat and an fstat, for a hint the directory watch could miss (the
+ * directory itself replaced, or a watch that could not be set up). */
+#define FOLLOW_CHECK_INTERVAL_USEC 1000000u
+
+static int on_check_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+    (void)usec;
+    notify_fifo_follow_path(userdata);
+    timer_arm(s, FOLLOW_CHECK_INTERVAL_USEC);
+    return 0;
+}
+
+/* The directory part of path: "/run/x/fifo" -> "/run/x", "/fifo" -> "/", "fifo" -> ".". */
+static void dir_of(const char *path, char *dir, size_t size) {
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, size, ".");
+    else if (slash == path)
+        snprintf(dir, size, "/");
+    else
+        snprintf(dir, size, "%.*s", (int)(slash - path), path);
 }
 
 int notify_fifo_open(struct notify_fifo *f, sd_event *event, const char *path,
@@ -72,30 +175,30 @@ int notify_fifo_open(struct notify_fifo *f, sd_event *event, const char *path,
     memset(f, 0, sizeof(*f));
     f->fd = -1;
     f->path = path;
+    f->event = event;
     f->on_notification = on_notification;
     f->userdata = userdata;
-
-    struct stat st;
-    if (stat(path, &st) < 0) {
-        if (errno != ENOENT || mkfifo(path, 0600) < 0)
-            return -errno;
-    } else if (!S_ISFIFO(st.st_mode)) {
-        return -EEXIST;
-    }
-    f->fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-    if (f->fd < 0)
-        return -errno;
-    int r = sd_event_add_io(event, &f->source, f->fd, EPOLLIN, on_readable, f);
-    if (r < 0) {
-        close(f->fd);
-        f->fd = -1;
-    }
+    int r = open_path(f);
+    if (r < 0)
+        return r;
+    char dir[4096];
+    dir_of(path, dir, sizeof(dir));
+    r = sd_event_add_inotify(event, &f->dir_watch, dir,
+                             IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ONLYDIR,
+                             on_dir_event, f);
+    if (r < 0)
+        log_warning("notify FIFO %s: cannot watch %s (%s): following the path once a second "
+                    "only", path, dir, strerror(-r));
+    r = sd_event_add_time(event, &f->check_timer, CLOCK_MONOTONIC, 0, 0, on_check_timer, f);
+    if (r >= 0)
+        r = timer_arm(f->check_timer, FOLLOW_CHECK_INTERVAL_USEC);
+    if (r < 0)
+        notify_fifo_close(f);
     return r;
 }
 
 void notify_fifo_close(struct notify_fifo *f) {
-    f->source = sd_event_source_disable_unref(f->source);
-    if (f->fd >= 0)
-        close(f->fd);
-    f->fd = -1;
+    f->dir_watch = sd_event_source_disable_unref(f->dir_watch);
+    f->check_timer = sd_event_source_disable_unref(f->check_timer);
+    close_fd(f);
 }

@@ -53,6 +53,16 @@ def test_missing_track_file_and_notify_scripts_warn(tmp_path):
     assert "warning: instance VI_1 uses notify scripts and no notify_fifo" in r.stdout
 
 
+def test_fifo_without_states_on_reload_warns_with_the_fix(tmp_path):
+    text = SHIPPED.replace("    fifo_write_vrrp_states_on_reload\n", "")
+    assert text != SHIPPED
+    r = run_agent("config-test", config=config_for(tmp_path, text))
+    assert r.returncode == 0
+    assert ("warning: no fifo_write_vrrp_states_on_reload in global_defs: after a reload "
+            "keepalived writes nothing") in r.stdout
+    assert "add it to global_defs; keepalived 2.2.5 or later" in r.stdout
+
+
 def test_no_matching_instance_is_a_config_error(tmp_path):
     r = run_agent("config-test", config=config_for(tmp_path, SHIPPED, instance="VI_9"))
     assert r.returncode == 2

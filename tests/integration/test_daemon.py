@@ -8,6 +8,7 @@ import os
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import time
 from pathlib import Path
@@ -352,6 +353,54 @@ def test_fifo_survives_writer_reopening_without_spinning(redis_factory, daemons,
     time.sleep(max(0.0, 1.0 - (time.monotonic() - closed_at)))
     assert d.cpu_seconds() - cpu_at_close < 0.5
     assert d.cpu_seconds() < 0.5
+    d.stop()
+
+
+def keepalived_reload_recreates(fifo, lines):
+    """What keepalived does on a reload with a FIFO it created: unlink, create a new
+    one, open it read-write and write into it at once (no reader needed)."""
+    fifo.unlink()
+    os.mkfifo(fifo, 0o600)
+    fd = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)
+    os.write(fd, lines.encode())
+    return fd
+
+
+def test_fifo_recreated_by_a_keepalived_reload_is_followed(redis_factory, daemons, dead_port):
+    local = redis_factory("local", extra=[FAST_FULL_SYNC]).start()
+    local.client().replicaof("127.0.0.1", dead_port)
+    d = daemons("agent", local.port, dead_port).start()
+
+    # The notification is written before the daemon can have reopened anything: it
+    # waits in the new FIFO's buffer, and must still be read.
+    fd = keepalived_reload_recreates(d.fifo, 'INSTANCE "VI_1" MASTER 100\n')
+    try:
+        wait_role(local, "master")
+        # Removed, then replaced: which one the daemon saw first depends on timing.
+        d.wait_log("(keepalived reloaded or stopped?)")
+        d.wait_log("notification INSTANCE VI_1 MASTER 100 (from notify FIFO)")
+        # And the next write to the new FIFO is heard too.
+        os.write(fd, b'INSTANCE "VI_1" BACKUP 90\n')
+        wait_for("local to replicate from the peer", lambda: replicates_from(local, dead_port))
+    finally:
+        os.close(fd)
+    assert d.status()["transition"]["count"] == 2
+    d.stop()
+
+
+def test_fifo_removed_by_a_stopping_keepalived_is_created_again(redis_factory, daemons,
+                                                               dead_port):
+    local = redis_factory("local", extra=[FAST_FULL_SYNC]).start()
+    local.client().replicaof("127.0.0.1", dead_port)
+    d = daemons("agent", local.port, dead_port).start()
+
+    d.fifo.unlink()
+    wait_for("the daemon to create the FIFO again", d.fifo.exists, 5)
+    assert stat.S_ISFIFO(d.fifo.stat().st_mode)
+    d.wait_log("was removed")
+    # keepalived, starting again, opens the existing FIFO and writes.
+    d.write_fifo('INSTANCE "VI_1" MASTER 100\n')
+    wait_role(local, "master")
     d.stop()
 
 
