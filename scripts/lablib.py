@@ -14,6 +14,7 @@ Used by scripts/lab (demo and interactive use), tests/e2e and the benchmarks.
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import threading
@@ -173,6 +174,11 @@ class Node:
                                f"{proc.returncode}; last lines of {self.dir / 'keepalived.log'}: "
                                + " | ".join(log[-3:]))
 
+    def reload_keepalived(self):
+        """SIGHUP to keepalived's main process only, as `systemctl reload` sends it
+        (its VRRP child is reloaded by the parent)."""
+        os.kill(self.pid("keepalived"), signal.SIGHUP)
+
     def start_agent(self):
         self.start("agent", [AGENT, "-c", self.dir / "agent.conf", "run"])
         wait_for(f"agent on {self.name} to write its track file", self.track_file.exists, 10)
@@ -234,9 +240,12 @@ def _alive(pid):
 
 
 class Lab:
-    def __init__(self, directory=LAB_DIR, advert_int=1.0, log=print):
+    def __init__(self, directory=LAB_DIR, advert_int=1.0, log=print, keepalived_first=False):
         self.dir = Path(directory)
         self.advert_int = advert_int
+        # Who creates the notify FIFO: the agent (started first, as the unit orders
+        # it), or keepalived, which then recreates it on every reload.
+        self.keepalived_first = keepalived_first
         self.log = log
         self.nodes = {n: Node(self, n) for n in NODES}
         pw = self.dir / "redis.pw"
@@ -251,7 +260,10 @@ class Lab:
         for name, node in self.nodes.items():
             node.dir.mkdir(parents=True, exist_ok=True)
             (node.dir / "redis").mkdir(exist_ok=True)
-            (node.dir / "run").mkdir(exist_ok=True)
+            # A fresh /run, as after a boot: a FIFO left by an earlier lab would make
+            # keepalived take it for one it did not create, and never recreate it.
+            shutil.rmtree(node.dir / "run", ignore_errors=True)
+            (node.dir / "run").mkdir()
             run_dir = node.dir / "run"
             ka = (ROOT / "conf" / f"keepalived-node-{name}.conf").read_text()
             ka = ka.replace("/run/redis-vrrp-agent", str(run_dir))
@@ -300,8 +312,13 @@ class Lab:
     def start_services(self):
         """What manages the pair: here the agent and keepalived on each host."""
         for node in self.nodes.values():
+            if self.keepalived_first:
+                node.start_keepalived()
+                wait_for(f"keepalived on {node.name} to create the notify FIFO",
+                         node.fifo.exists, 10)
             node.start_agent()
-            node.start_keepalived()
+            if not self.keepalived_first:
+                node.start_keepalived()
 
     def writer_target_args(self):
         """How the client finds the master: through the VIP."""
