@@ -12,6 +12,7 @@
 struct lexer {
     const char *p;
     bool line_start; /* the token just read began a line */
+    int line;        /* the line of the token just read */
 };
 
 /* Next token: a word, "{" or "}". Returns false at the end. */
@@ -19,8 +20,10 @@ static bool next_token(struct lexer *lx, char *tok) {
     lx->line_start = false;
     for (;;) {
         while (*lx->p == ' ' || *lx->p == '\t' || *lx->p == '\r' || *lx->p == '\n') {
-            if (*lx->p == '\n')
+            if (*lx->p == '\n') {
                 lx->line_start = true;
+                lx->line++;
+            }
             lx->p++;
         }
         if (*lx->p == '#' || *lx->p == '!') {
@@ -42,9 +45,11 @@ static bool next_token(struct lexer *lx, char *tok) {
 /* The value after a keyword, on the same line (keepalived is line-oriented). */
 static bool value_after(struct lexer *lx, char *tok) {
     const char *save = lx->p;
+    int line = lx->line;
     if (next_token(lx, tok) && !lx->line_start)
         return true;
     lx->p = save;
+    lx->line = line;
     tok[0] = '\0';
     return false;
 }
@@ -53,73 +58,175 @@ static bool is_notify_keyword(const char *k) {
     return strcmp(k, "notify") == 0 || strncmp(k, "notify_", 7) == 0;
 }
 
-int keepalived_conf_find(const char *text, const char *instance, struct keepalived_instance *out,
-                         char *err, size_t err_size) {
-    struct lexer lx = { text, true };
-    char tok[MAX_TOKEN], val[MAX_TOKEN], found_names[512] = "";
-    int depth = 0, version = 2;
-    bool fifo = false, states_on_reload = false, in_global = false, in_wanted = false,
-         found = false;
-    struct keepalived_instance ki;
+/* The top-level blocks this reads; anything else is skipped. */
+enum block { BLOCK_OTHER, BLOCK_GLOBAL, BLOCK_INSTANCE, BLOCK_TRACK_FILE };
 
-    while (next_token(&lx, tok)) {
-        if (strcmp(tok, "{") == 0) {
-            depth++;
-            continue;
+#define MAX_TRACK_FILES 16
+
+struct parse {
+    struct lexer lx;
+    int depth;
+    enum block block;
+    bool in_wanted;        /* inside the wanted instance */
+    bool in_instance_track; /* inside its track_file { } block */
+    bool found;
+    struct keepalived_instance ki;
+    /* Global settings, applied at the end: global_defs may follow the instance. */
+    int version;
+    bool fifo, states_on_reload, old_track_keyword;
+    char fifo_path[KEEPALIVED_PATH_MAX];
+    int fifo_line;
+    double startup_delay;
+    /* Top-level track_file NAME { file PATH } blocks. */
+    char track_names[MAX_TRACK_FILES][128], track_paths[MAX_TRACK_FILES][KEEPALIVED_PATH_MAX];
+    int n_track_files;
+    char found_names[512];
+};
+
+static void start_block(struct parse *ps, const char *tok, const char *instance) {
+    char val[MAX_TOKEN];
+    ps->block = BLOCK_OTHER;
+    if (strcmp(tok, "global_defs") == 0) {
+        ps->block = BLOCK_GLOBAL;
+    } else if ((strcmp(tok, "track_file") == 0 || strcmp(tok, "vrrp_track_file") == 0) &&
+               value_after(&ps->lx, val)) {
+        ps->old_track_keyword |= strcmp(tok, "vrrp_track_file") == 0;
+        ps->block = BLOCK_TRACK_FILE;
+        if (ps->n_track_files < MAX_TRACK_FILES) {
+            snprintf(ps->track_names[ps->n_track_files], sizeof(ps->track_names[0]), "%s", val);
+            ps->track_paths[ps->n_track_files][0] = '\0';
+            ps->n_track_files++;
         }
-        if (strcmp(tok, "}") == 0) {
-            if (--depth <= 0) {
-                depth = 0;
-                if (in_wanted)
-                    found = true, *out = ki;
-                in_global = in_wanted = false;
-            }
-            continue;
-        }
-        if (depth == 0 && strcmp(tok, "global_defs") == 0) {
-            in_global = true;
-        } else if (depth == 0 && strcmp(tok, "vrrp_instance") == 0 && value_after(&lx, val)) {
-            size_t used = strlen(found_names);
-            snprintf(found_names + used, sizeof(found_names) - used, "%s%s", used ? ", " : "", val);
-            if (!found && (!instance[0] || strcmp(val, instance) == 0)) {
-                in_wanted = true;
-                memset(&ki, 0, sizeof(ki));
-                snprintf(ki.name, sizeof(ki.name), "%s", val);
-                ki.priority = 100;
-                ki.advert_int = 1.0;
-            }
-        } else if (in_global && depth == 1) {
-            if (strcmp(tok, "vrrp_version") == 0 && value_after(&lx, val))
-                version = atoi(val);
-            else if (strcmp(tok, "notify_fifo") == 0 || strcmp(tok, "vrrp_notify_fifo") == 0)
-                fifo = true;
-            else if (strcmp(tok, "fifo_write_vrrp_states_on_reload") == 0)
-                states_on_reload = true;
-        } else if (in_wanted && depth == 1) {
-            if (strcmp(tok, "priority") == 0 && value_after(&lx, val))
-                ki.priority = atoi(val);
-            else if (strcmp(tok, "advert_int") == 0 && value_after(&lx, val))
-                ki.advert_int = strtod(val, NULL);
-            else if (strcmp(tok, "track_file") == 0)
-                ki.tracks_file = true;
-            else if (strcmp(tok, "nopreempt") == 0)
-                ki.nopreempt = true;
-            else if (is_notify_keyword(tok))
-                ki.notify_scripts = true;
+    } else if (strcmp(tok, "vrrp_instance") == 0 && value_after(&ps->lx, val)) {
+        ps->block = BLOCK_INSTANCE;
+        size_t used = strlen(ps->found_names);
+        snprintf(ps->found_names + used, sizeof(ps->found_names) - used, "%s%s",
+                 used ? ", " : "", val);
+        if (!ps->found && (!instance[0] || strcmp(val, instance) == 0)) {
+            ps->in_wanted = true;
+            memset(&ps->ki, 0, sizeof(ps->ki));
+            snprintf(ps->ki.name, sizeof(ps->ki.name), "%s", val);
+            ps->ki.line = ps->lx.line;
+            ps->ki.priority = 100;
+            ps->ki.advert_int = 1.0;
         }
     }
-    if (!found) {
+}
+
+static void global_keyword(struct parse *ps, const char *tok) {
+    char val[MAX_TOKEN];
+    if (strcmp(tok, "vrrp_version") == 0 && value_after(&ps->lx, val)) {
+        ps->version = atoi(val);
+    } else if (strcmp(tok, "notify_fifo") == 0 || strcmp(tok, "vrrp_notify_fifo") == 0) {
+        /* notify_fifo is what the agent configures; vrrp_notify_fifo only if it is absent. */
+        if (value_after(&ps->lx, val) && (!ps->fifo || strcmp(tok, "notify_fifo") == 0)) {
+            snprintf(ps->fifo_path, sizeof(ps->fifo_path), "%s", val);
+            ps->fifo_line = ps->lx.line;
+        }
+        ps->fifo = true;
+    } else if (strcmp(tok, "fifo_write_vrrp_states_on_reload") == 0) {
+        ps->states_on_reload = true;
+    } else if (strcmp(tok, "vrrp_startup_delay") == 0 && value_after(&ps->lx, val)) {
+        ps->startup_delay = strtod(val, NULL);
+    }
+}
+
+static void instance_keyword(struct parse *ps, const char *tok) {
+    char val[MAX_TOKEN];
+    struct keepalived_instance *ki = &ps->ki;
+    if (strcmp(tok, "priority") == 0 && value_after(&ps->lx, val))
+        ki->priority = atoi(val);
+    else if (strcmp(tok, "advert_int") == 0 && value_after(&ps->lx, val))
+        ki->advert_int = strtod(val, NULL);
+    else if (strcmp(tok, "version") == 0 && value_after(&ps->lx, val))
+        ki->vrrp_version = atoi(val);
+    else if (strcmp(tok, "track_file") == 0)
+        ki->tracks_file = true, ps->in_instance_track = true;
+    else if (strcmp(tok, "nopreempt") == 0)
+        ki->nopreempt = true;
+    else if (strcmp(tok, "preempt_delay") == 0 && value_after(&ps->lx, val))
+        ki->preempt_delay = strtod(val, NULL);
+    else if (is_notify_keyword(tok))
+        ki->notify_scripts = true;
+}
+
+/* An entry of the instance's track_file block: NAME [weight W [reverse]]. */
+static void instance_track_entry(struct parse *ps, const char *name) {
+    char val[MAX_TOKEN];
+    struct keepalived_instance *ki = &ps->ki;
+    bool first = !ki->track_name[0];
+    if (first) {
+        snprintf(ki->track_name, sizeof(ki->track_name), "%s", name);
+        ki->track_line = ps->lx.line;
+    }
+    while (value_after(&ps->lx, val)) {
+        if (strcmp(val, "weight") == 0 && value_after(&ps->lx, val) && first)
+            ki->track_weight = atoi(val);
+        else if (strcmp(val, "reverse") == 0 && first)
+            ki->track_reverse = true;
+    }
+}
+
+static void keyword(struct parse *ps, const char *tok, const char *instance) {
+    if (ps->depth == 0) {
+        start_block(ps, tok, instance);
+    } else if (ps->block == BLOCK_GLOBAL && ps->depth == 1) {
+        global_keyword(ps, tok);
+    } else if (ps->block == BLOCK_TRACK_FILE && ps->depth == 1 && strcmp(tok, "file") == 0) {
+        char val[MAX_TOKEN];
+        if (value_after(&ps->lx, val) && ps->n_track_files > 0)
+            snprintf(ps->track_paths[ps->n_track_files - 1], sizeof(ps->track_paths[0]), "%s",
+                     val);
+    } else if (ps->in_wanted && ps->depth == 1) {
+        instance_keyword(ps, tok);
+    } else if (ps->in_wanted && ps->in_instance_track && ps->depth == 2 && ps->lx.line_start) {
+        instance_track_entry(ps, tok);
+    }
+}
+
+int keepalived_conf_find(const char *text, const char *instance, struct keepalived_instance *out,
+                         char *err, size_t err_size) {
+    static struct parse ps; /* large (paths): not on the stack */
+    memset(&ps, 0, sizeof(ps));
+    ps.lx = (struct lexer){ text, true, 1 };
+    ps.version = 2;
+    char tok[MAX_TOKEN];
+    while (next_token(&ps.lx, tok)) {
+        if (strcmp(tok, "{") == 0) {
+            ps.depth++;
+        } else if (strcmp(tok, "}") == 0) {
+            if (ps.depth == 2)
+                ps.in_instance_track = false;
+            if (--ps.depth <= 0) {
+                ps.depth = 0;
+                if (ps.in_wanted)
+                    ps.found = true, *out = ps.ki;
+                ps.in_wanted = false;
+                ps.block = BLOCK_OTHER;
+            }
+        } else {
+            keyword(&ps, tok, instance);
+        }
+    }
+    if (!ps.found) {
         if (instance[0])
             snprintf(err, err_size, "no vrrp_instance %s (instances found: %s)", instance,
-                     found_names[0] ? found_names : "none");
+                     ps.found_names[0] ? ps.found_names : "none");
         else
             snprintf(err, err_size, "no vrrp_instance at all");
         return -ENOENT;
     }
-    /* global_defs may come after the instance: apply it at the end. */
-    out->vrrp_version = version;
-    out->notify_fifo = fifo;
-    out->fifo_states_on_reload = states_on_reload;
+    if (!out->vrrp_version)
+        out->vrrp_version = ps.version;
+    out->notify_fifo = ps.fifo;
+    out->fifo_states_on_reload = ps.states_on_reload;
+    out->startup_delay = ps.startup_delay;
+    out->old_track_keyword = ps.old_track_keyword;
+    snprintf(out->fifo_path, sizeof(out->fifo_path), "%s", ps.fifo_path);
+    out->fifo_line = ps.fifo_line;
+    for (int i = 0; i < ps.n_track_files; i++)
+        if (strcmp(ps.track_names[i], out->track_name) == 0)
+            snprintf(out->track_path, sizeof(out->track_path), "%s", ps.track_paths[i]);
     return 0;
 }
 
@@ -183,6 +290,62 @@ int keepalived_conf_report(const struct keepalived_instance *ki, char *out, size
             "agent cannot confirm it (add it to global_defs; keepalived 2.2.5 or later)\n");
         warnings++;
     }
+    if (ki->nopreempt)
+        PUT("note: nopreempt: this node never takes the VIP back from a healthy peer; "
+            "after a failover the roles stay swapped until the peer fails\n");
+    else if (ki->preempt_delay > 0)
+        PUT("note: preempt_delay %g s: a failback to this node waits that long after it "
+            "could take the VIP back\n", ki->preempt_delay);
+    if (ki->startup_delay > 0)
+        PUT("note: vrrp_startup_delay %g s: after keepalived starts, this node neither takes "
+            "nor claims the VIP for that long\n", ki->startup_delay);
+    if (ki->old_track_keyword) {
+        PUT("warning: vrrp_track_file is the keyword of keepalived before 2.1; the agent needs "
+            "2.1 or later (top-level track_file; install a newer keepalived and rename the "
+            "block)\n");
+        warnings++;
+    }
 #undef PUT
+    return warnings;
+}
+
+int keepalived_conf_cross_check(const struct keepalived_instance *ki, const char *conf_path,
+                                const char *agent_track_file, const char *agent_fifo,
+                                char *out, size_t size) {
+    size_t used = 0;
+    int warnings = 0;
+#define WARN(line, ...)                                                                       \
+    (used += (size_t)snprintf(out + used, used < size ? size - used : 0, "warning: %s:%d: ",  \
+                              conf_path, line),                                               \
+     used += (size_t)snprintf(out + used, used < size ? size - used : 0, __VA_ARGS__), warnings++)
+    if (ki->track_name[0] && !ki->track_path[0]) {
+        WARN(ki->track_line, "instance %s tracks '%s', but no top-level track_file %s { file "
+             "%s } defines it: keepalived ignores the entry (add the block)\n", ki->name,
+             ki->track_name, ki->track_name, agent_track_file);
+    } else if (ki->track_name[0] && strcmp(ki->track_path, agent_track_file) != 0) {
+        WARN(ki->track_line, "instance %s tracks %s, but the agent writes %s ([check] "
+             "track_file): keepalived never sees the agent's health (make them the same)\n",
+             ki->name, ki->track_path, agent_track_file);
+    }
+    if (ki->track_name[0] && ki->track_weight != 0) {
+        WARN(ki->track_line, "instance %s tracks %s with weight %d: a failure only lowers the "
+             "priority instead of putting the instance in FAULT, and the VIP may stay on a node "
+             "whose Redis is down (use weight 0)\n", ki->name, ki->track_name,
+             ki->track_weight);
+    } else if (ki->track_name[0] && ki->track_reverse) {
+        WARN(ki->track_line, "instance %s tracks %s with weight 0 reverse: keepalived then "
+             "takes the agent's 0 (healthy) for a failure (drop reverse)\n", ki->name,
+             ki->track_name);
+    }
+    if (ki->notify_fifo && agent_fifo[0] && strcmp(ki->fifo_path, agent_fifo) != 0) {
+        WARN(ki->fifo_line, "keepalived writes state changes to %s, but the agent reads %s "
+             "([keepalived] notify_fifo): the agent never hears them (make them the same)\n",
+             ki->fifo_path, agent_fifo);
+    } else if (ki->notify_fifo && !agent_fifo[0]) {
+        WARN(ki->fifo_line, "keepalived writes state changes to %s, but [keepalived] "
+             "notify_fifo is empty: nobody reads them (set it to %s)\n", ki->fifo_path,
+             ki->fifo_path);
+    }
+#undef WARN
     return warnings;
 }

@@ -7,16 +7,32 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#define KEEPALIVED_PATH_MAX 512
+
 struct keepalived_instance {
     char name[128];
+    int line;              /* of its vrrp_instance keyword */
     int priority;          /* keepalived's default 100 */
     double advert_int;     /* seconds, default 1 */
-    int vrrp_version;      /* from global_defs, default 2 */
+    int vrrp_version;      /* the instance's `version`, else global_defs vrrp_version, else 2 */
     bool tracks_file;      /* a track_file block in the instance */
     bool notify_scripts;   /* notify, notify_master, ... in the instance */
     bool notify_fifo;      /* global_defs notify_fifo or vrrp_notify_fifo */
     bool fifo_states_on_reload; /* global_defs fifo_write_vrrp_states_on_reload */
     bool nopreempt;
+    double preempt_delay;  /* seconds, 0 when unset */
+    double startup_delay;  /* global_defs vrrp_startup_delay, seconds */
+    /* The first file the instance tracks: its name and weight in the instance's
+     * track_file block, and the path of the top-level track_file block of that name
+     * (empty when there is none: keepalived then ignores the entry). */
+    char track_name[128];
+    int track_weight;
+    bool track_reverse;
+    int track_line;
+    char track_path[KEEPALIVED_PATH_MAX];
+    char fifo_path[KEEPALIVED_PATH_MAX]; /* global_defs notify_fifo (or vrrp_notify_fifo) */
+    int fifo_line;
+    bool old_track_keyword; /* vrrp_track_file: keepalived before 2.1 */
 };
 
 /* Find `instance` (the first vrrp_instance when empty) in keepalived.conf text.
@@ -36,5 +52,12 @@ double keepalived_silent_master_seconds(const struct keepalived_instance *ki);
 /* Write the report (timings, then one "warning:" line per slow or missing piece)
  * into out. Returns the number of warnings. */
 int keepalived_conf_report(const struct keepalived_instance *ki, char *out, size_t size);
+
+/* What the agent writes and reads, against what keepalived reads and writes: the
+ * track file's path and weight, the FIFO's path. One "warning: FILE:LINE: ... (fix)"
+ * line each into out; returns how many. */
+int keepalived_conf_cross_check(const struct keepalived_instance *ki, const char *conf_path,
+                                const char *agent_track_file, const char *agent_fifo,
+                                char *out, size_t size);
 
 #endif

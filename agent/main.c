@@ -248,13 +248,16 @@ static int report_keepalived(const struct config *cfg) {
     fclose(f);
     text[n] = '\0';
     struct keepalived_instance ki;
-    char err[700], report[2048];
+    char err[700], report[8192];
     if (keepalived_conf_find(text, cfg->keepalived.instance, &ki, err, sizeof(err)) < 0) {
         fprintf(stderr, "redis-vrrp-agent: config error: %s: [keepalived] config = %s: %s\n",
                 cfg->path, cfg->keepalived.config, err);
         return EXIT_CONFIG;
     }
     keepalived_conf_report(&ki, report, sizeof(report));
+    size_t used = strlen(report);
+    keepalived_conf_cross_check(&ki, cfg->keepalived.config, cfg->check.track_file,
+                                cfg->keepalived.notify_fifo, report + used, sizeof(report) - used);
     printf("# keepalived config %s\n", cfg->keepalived.config);
     for (char *save = NULL, *line = strtok_r(report, "\n", &save); line;
          line = strtok_r(NULL, "\n", &save))

@@ -5,12 +5,21 @@ from helpers import ROOT, run_agent, write_config
 SHIPPED = (ROOT / "conf" / "keepalived-node-a.conf").read_text()
 
 
-def config_for(tmp_path, keepalived_text, instance="VI_1"):
+FIFO = "/run/redis-vrrp-agent/notify.fifo"
+
+
+def config_for(tmp_path, keepalived_text, instance="VI_1", fifo=FIFO, track=None):
+    """An agent.conf like the shipped example, pointing at this keepalived.conf."""
     ka = tmp_path / "keepalived.conf"
     ka.write_text(keepalived_text)
+    check = {"track_file": track} if track else {}
     return write_config(tmp_path / "agent.conf", {
-        "peer": {"host": "192.0.2.12"},
-        "keepalived": {"instance": instance, "config": ka}})
+        "peer": {"host": "192.0.2.12"}, "check": check,
+        "keepalived": {"instance": instance, "config": ka, "notify_fifo": fifo}})
+
+
+def line_of(text, needle):
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
 
 
 def test_shipped_config_reports_fast_moves_and_no_warning(tmp_path):
@@ -75,3 +84,63 @@ def test_missing_keepalived_config_is_only_noted(tmp_path):
     r = run_agent("config-test", config=conf)
     assert r.returncode == 0
     assert "timing report skipped" in r.stdout
+
+
+def test_track_file_path_that_differs_from_the_agents_warns_with_file_and_line(tmp_path):
+    config = config_for(tmp_path, SHIPPED, track="/run/elsewhere/track")
+    r = run_agent("config-test", config=config)
+    line = line_of(SHIPPED, "redis_health weight 0")
+    assert r.returncode == 0
+    assert (f"warning: {tmp_path / 'keepalived.conf'}:{line}: instance VI_1 tracks "
+            "/run/redis-vrrp-agent/track, but the agent writes /run/elsewhere/track") in r.stdout
+    assert "(make them the same)" in r.stdout
+
+
+def test_tracked_name_without_its_block_warns(tmp_path):
+    text = SHIPPED.replace("track_file redis_health {", "track_file other_name {")
+    r = run_agent("config-test", config=config_for(tmp_path, text))
+    assert ("tracks 'redis_health', but no top-level track_file redis_health { file "
+            "/run/redis-vrrp-agent/track } defines it") in r.stdout
+
+
+def test_nonzero_weight_and_reverse_warn(tmp_path):
+    weighted = SHIPPED.replace("redis_health weight 0", "redis_health weight -60")
+    r = run_agent("config-test", config=config_for(tmp_path, weighted))
+    assert "tracks redis_health with weight -60: a failure only lowers the priority" in r.stdout
+    reverse = SHIPPED.replace("redis_health weight 0", "redis_health weight 0 reverse")
+    r = run_agent("config-test", config=config_for(tmp_path, reverse))
+    assert "with weight 0 reverse: keepalived then takes the agent's 0 (healthy)" in r.stdout
+
+
+def test_fifo_paths_that_differ_warn_with_file_and_line(tmp_path):
+    line = line_of(SHIPPED, "notify_fifo /run")
+    r = run_agent("config-test", config=config_for(tmp_path, SHIPPED, fifo="/run/other.fifo"))
+    assert (f"warning: {tmp_path / 'keepalived.conf'}:{line}: keepalived writes state changes "
+            f"to {FIFO}, but the agent reads /run/other.fifo") in r.stdout
+    r = run_agent("config-test", config=config_for(tmp_path, SHIPPED, fifo=""))
+    assert f"but [keepalived] notify_fifo is empty: nobody reads them (set it to {FIFO})" in r.stdout
+
+
+def test_preemption_and_startup_delay_are_reported_with_their_effect(tmp_path):
+    text = SHIPPED.replace("    priority 254\n", "    priority 254\n    preempt_delay 30\n")
+    text = text.replace("    vrrp_version 3\n", "    vrrp_version 3\n    vrrp_startup_delay 5\n")
+    r = run_agent("config-test", config=config_for(tmp_path, text))
+    assert "note: preempt_delay 30 s: a failback to this node waits that long" in r.stdout
+    assert "note: vrrp_startup_delay 5 s" in r.stdout
+    r = run_agent("config-test", config=config_for(
+        tmp_path, SHIPPED.replace("    priority 254\n", "    priority 254\n    nopreempt\n")))
+    assert "note: nopreempt: this node never takes the VIP back" in r.stdout
+
+
+def test_instance_version_overrides_global_defs(tmp_path):
+    text = SHIPPED.replace("    priority 254\n", "    priority 254\n    version 2\n")
+    text = text.replace("advert_int 1", "advert_int 0.5")
+    r = run_agent("config-test", config=config_for(tmp_path, text))
+    assert "advert_int 0.5 s, VRRPv2" in r.stdout
+    assert "warning: advert_int 0.5 needs vrrp_version 3" in r.stdout
+
+
+def test_pre_2_1_track_keyword_warns_with_the_fix(tmp_path):
+    text = SHIPPED.replace("track_file redis_health {", "vrrp_track_file redis_health {")
+    r = run_agent("config-test", config=config_for(tmp_path, text))
+    assert "warning: vrrp_track_file is the keyword of keepalived before 2.1" in r.stdout
