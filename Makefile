@@ -54,7 +54,7 @@ LIB_OBJS   := $(filter-out $(BUILD)/agent/main.o,$(AGENT_OBJS))
 LEAN_OBJS  := $(BUILD)/lean/main.o $(BUILD)/lean/log.o \
               $(addprefix $(BUILD)/agent/,config.o redis_conn.o redis_info.o health.o check.o \
                 notification.o control_client.o run_dir.o keepalived_conf.o \
-                track_file.o)
+                keepalived_include.o track_file.o)
 LEAN_LIBS  := $(shell pkg-config --libs hiredis inih)
 
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)

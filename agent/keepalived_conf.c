@@ -1,6 +1,7 @@
 /* keepalived.conf reading for config-test. keepalived's grammar is keyword lines
  * and { } blocks, comments starting with # or !; this reads just enough of it. */
 #include "keepalived_conf.h"
+#include "keepalived_include.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -13,7 +14,22 @@ struct lexer {
     const char *p;
     bool line_start; /* the token just read began a line */
     int line;        /* the line of the token just read */
+    char file[KEEPALIVED_PATH_MAX]; /* its file, from the last marker ("" before any) */
 };
+
+/* A file marker (keepalived_include.h) at p: take its file and line, and stop at its
+ * newline, which the caller then counts as the line break before line N. */
+static void read_mark(struct lexer *lx) {
+    const char *path = lx->p + 1, *sep = strchr(path, KEEPALIVED_MARK_LINE);
+    const char *end = lx->p + strcspn(lx->p, "\n");
+    if (!sep || sep > end) {
+        lx->p = end;
+        return;
+    }
+    snprintf(lx->file, sizeof(lx->file), "%.*s", (int)(sep - path), path);
+    lx->line = atoi(sep + 1) - 1;
+    lx->p = end;
+}
 
 /* Next token: a word, "{" or "}". Returns false at the end. */
 static bool next_token(struct lexer *lx, char *tok) {
@@ -30,11 +46,16 @@ static bool next_token(struct lexer *lx, char *tok) {
             lx->p += strcspn(lx->p, "\n");
             continue;
         }
+        if (*lx->p == KEEPALIVED_MARK) {
+            read_mark(lx);
+            continue;
+        }
         break;
     }
     if (!*lx->p)
         return false;
-    size_t len = (*lx->p == '{' || *lx->p == '}') ? 1 : strcspn(lx->p, " \t\r\n{}#!");
+    static const char stops[] = { ' ', '\t', '\r', '\n', '{', '}', '#', '!', KEEPALIVED_MARK, 0 };
+    size_t len = (*lx->p == '{' || *lx->p == '}') ? 1 : strcspn(lx->p, stops);
     size_t copy = len < MAX_TOKEN - 1 ? len : MAX_TOKEN - 1;
     memcpy(tok, lx->p, copy);
     tok[copy] = '\0';
@@ -44,12 +65,10 @@ static bool next_token(struct lexer *lx, char *tok) {
 
 /* The value after a keyword, on the same line (keepalived is line-oriented). */
 static bool value_after(struct lexer *lx, char *tok) {
-    const char *save = lx->p;
-    int line = lx->line;
+    struct lexer save = *lx;
     if (next_token(lx, tok) && !lx->line_start)
         return true;
-    lx->p = save;
-    lx->line = line;
+    *lx = save;
     tok[0] = '\0';
     return false;
 }
@@ -74,7 +93,7 @@ struct parse {
     /* Global settings, applied at the end: global_defs may follow the instance. */
     int version;
     bool fifo, states_on_reload, old_track_keyword;
-    char fifo_path[KEEPALIVED_PATH_MAX];
+    char fifo_path[KEEPALIVED_PATH_MAX], fifo_conf[KEEPALIVED_PATH_MAX];
     int fifo_line;
     double startup_delay;
     /* Top-level track_file NAME { file PATH } blocks. */
@@ -121,6 +140,7 @@ static void global_keyword(struct parse *ps, const char *tok) {
         /* notify_fifo is what the agent configures; vrrp_notify_fifo only if it is absent. */
         if (value_after(&ps->lx, val) && (!ps->fifo || strcmp(tok, "notify_fifo") == 0)) {
             snprintf(ps->fifo_path, sizeof(ps->fifo_path), "%s", val);
+            snprintf(ps->fifo_conf, sizeof(ps->fifo_conf), "%s", ps->lx.file);
             ps->fifo_line = ps->lx.line;
         }
         ps->fifo = true;
@@ -157,6 +177,7 @@ static void instance_track_entry(struct parse *ps, const char *name) {
     bool first = !ki->track_name[0];
     if (first) {
         snprintf(ki->track_name, sizeof(ki->track_name), "%s", name);
+        snprintf(ki->track_conf, sizeof(ki->track_conf), "%s", ps->lx.file);
         ki->track_line = ps->lx.line;
     }
     while (value_after(&ps->lx, val)) {
@@ -188,7 +209,7 @@ int keepalived_conf_find(const char *text, const char *instance, struct keepaliv
                          char *err, size_t err_size) {
     static struct parse ps; /* large (paths): not on the stack */
     memset(&ps, 0, sizeof(ps));
-    ps.lx = (struct lexer){ text, true, 1 };
+    ps.lx = (struct lexer){ .p = text, .line_start = true, .line = 1 };
     ps.version = 2;
     char tok[MAX_TOKEN];
     while (next_token(&ps.lx, tok)) {
@@ -224,6 +245,7 @@ int keepalived_conf_find(const char *text, const char *instance, struct keepaliv
     out->old_track_keyword = ps.old_track_keyword;
     snprintf(out->fifo_path, sizeof(out->fifo_path), "%s", ps.fifo_path);
     out->fifo_line = ps.fifo_line;
+    snprintf(out->fifo_conf, sizeof(out->fifo_conf), "%s", ps.fifo_conf);
     for (int i = 0; i < ps.n_track_files; i++)
         if (strcmp(ps.track_names[i], out->track_name) == 0)
             snprintf(out->track_path, sizeof(out->track_path), "%s", ps.track_paths[i]);
@@ -314,35 +336,37 @@ int keepalived_conf_cross_check(const struct keepalived_instance *ki, const char
                                 char *out, size_t size) {
     size_t used = 0;
     int warnings = 0;
-#define WARN(line, ...)                                                                       \
+    const char *track_conf = ki->track_conf[0] ? ki->track_conf : conf_path;
+    const char *fifo_conf = ki->fifo_conf[0] ? ki->fifo_conf : conf_path;
+#define WARN(file, line, ...)                                                                 \
     (used += (size_t)snprintf(out + used, used < size ? size - used : 0, "warning: %s:%d: ",  \
-                              conf_path, line),                                               \
+                              file, line),                                                    \
      used += (size_t)snprintf(out + used, used < size ? size - used : 0, __VA_ARGS__), warnings++)
     if (ki->track_name[0] && !ki->track_path[0]) {
-        WARN(ki->track_line, "instance %s tracks '%s', but no top-level track_file %s { file "
+        WARN(track_conf, ki->track_line, "instance %s tracks '%s', but no top-level track_file %s { file "
              "%s } defines it: keepalived ignores the entry (add the block)\n", ki->name,
              ki->track_name, ki->track_name, agent_track_file);
     } else if (ki->track_name[0] && strcmp(ki->track_path, agent_track_file) != 0) {
-        WARN(ki->track_line, "instance %s tracks %s, but the agent writes %s ([check] "
+        WARN(track_conf, ki->track_line, "instance %s tracks %s, but the agent writes %s ([check] "
              "track_file): keepalived never sees the agent's health (make them the same)\n",
              ki->name, ki->track_path, agent_track_file);
     }
     if (ki->track_name[0] && ki->track_weight != 0) {
-        WARN(ki->track_line, "instance %s tracks %s with weight %d: a failure only lowers the "
+        WARN(track_conf, ki->track_line, "instance %s tracks %s with weight %d: a failure only lowers the "
              "priority instead of putting the instance in FAULT, and the VIP may stay on a node "
              "whose Redis is down (use weight 0)\n", ki->name, ki->track_name,
              ki->track_weight);
     } else if (ki->track_name[0] && ki->track_reverse) {
-        WARN(ki->track_line, "instance %s tracks %s with weight 0 reverse: keepalived then "
+        WARN(track_conf, ki->track_line, "instance %s tracks %s with weight 0 reverse: keepalived then "
              "takes the agent's 0 (healthy) for a failure (drop reverse)\n", ki->name,
              ki->track_name);
     }
     if (ki->notify_fifo && agent_fifo[0] && strcmp(ki->fifo_path, agent_fifo) != 0) {
-        WARN(ki->fifo_line, "keepalived writes state changes to %s, but the agent reads %s "
+        WARN(fifo_conf, ki->fifo_line, "keepalived writes state changes to %s, but the agent reads %s "
              "([keepalived] notify_fifo): the agent never hears them (make them the same)\n",
              ki->fifo_path, agent_fifo);
     } else if (ki->notify_fifo && !agent_fifo[0]) {
-        WARN(ki->fifo_line, "keepalived writes state changes to %s, but [keepalived] "
+        WARN(fifo_conf, ki->fifo_line, "keepalived writes state changes to %s, but [keepalived] "
              "notify_fifo is empty: nobody reads them (set it to %s)\n", ki->fifo_path,
              ki->fifo_path);
     }

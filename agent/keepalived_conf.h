@@ -32,10 +32,14 @@ struct keepalived_instance {
     char track_path[KEEPALIVED_PATH_MAX];
     char fifo_path[KEEPALIVED_PATH_MAX]; /* global_defs notify_fifo (or vrrp_notify_fifo) */
     int fifo_line;
+    /* The files those lines are in (see keepalived_include.h); empty: the text had
+     * no markers, so the file config-test was given. */
+    char track_conf[KEEPALIVED_PATH_MAX], fifo_conf[KEEPALIVED_PATH_MAX];
     bool old_track_keyword; /* vrrp_track_file: keepalived before 2.1 */
 };
 
-/* Find `instance` (the first vrrp_instance when empty) in keepalived.conf text.
+/* Find `instance` (the first vrrp_instance when empty) in keepalived.conf text,
+ * which may hold the file markers of keepalived_conf_load().
  * Returns 0; -ENOENT with the instances found listed in err when it is not there. */
 int keepalived_conf_find(const char *text, const char *instance, struct keepalived_instance *out,
                          char *err, size_t err_size);

@@ -18,6 +18,7 @@
 #include "control.h"
 #include "hiredis_compat.h"
 #include "keepalived_conf.h"
+#include "keepalived_include.h"
 #include "log.h"
 #include "notification.h"
 #include "redis_conn.h"
@@ -237,18 +238,20 @@ static int cmd_maintenance(const struct command_line *cl) {
  * A missing keepalived.conf is only noted (it may live elsewhere); one without the
  * configured instance is an error. Returns 0 or EXIT_CONFIG. */
 static int report_keepalived(const struct config *cfg) {
-    FILE *f = fopen(cfg->keepalived.config, "re");
-    if (!f) {
+    static char text[1 << 20];
+    char err[4400], report[8192];
+    int r = keepalived_conf_load(cfg->keepalived.config, text, sizeof(text), err, sizeof(err));
+    if (r == -ENOENT && access(cfg->keepalived.config, F_OK) < 0) {
         printf("# keepalived config %s: %s: timing report skipped\n", cfg->keepalived.config,
-               strerror(errno));
+               strerror(-r));
         return 0;
     }
-    static char text[1 << 20];
-    size_t n = fread(text, 1, sizeof(text) - 1, f);
-    fclose(f);
-    text[n] = '\0';
+    if (r < 0) {
+        fprintf(stderr, "redis-vrrp-agent: config error: %s: [keepalived] config = %s: %s\n",
+                cfg->path, cfg->keepalived.config, err);
+        return EXIT_CONFIG;
+    }
     struct keepalived_instance ki;
-    char err[700], report[8192];
     if (keepalived_conf_find(text, cfg->keepalived.instance, &ki, err, sizeof(err)) < 0) {
         fprintf(stderr, "redis-vrrp-agent: config error: %s: [keepalived] config = %s: %s\n",
                 cfg->path, cfg->keepalived.config, err);

@@ -144,3 +144,29 @@ def test_pre_2_1_track_keyword_warns_with_the_fix(tmp_path):
     text = SHIPPED.replace("track_file redis_health {", "vrrp_track_file redis_health {")
     r = run_agent("config-test", config=config_for(tmp_path, text))
     assert "warning: vrrp_track_file is the keyword of keepalived before 2.1" in r.stdout
+
+
+def test_includes_are_followed_and_warnings_name_the_included_file(tmp_path):
+    """The instance in an included file, found through a relative glob; its track
+    file differs from the agent's: the warning names that file and its line."""
+    head, instance = SHIPPED.split("vrrp_instance VI_1 {")
+    (tmp_path / "conf.d").mkdir()
+    included = tmp_path / "conf.d" / "vi_1.conf"
+    included.write_text("# the pair's instance\nvrrp_instance VI_1 {" + instance)
+    main_text = head + "include conf.d/*.conf\ninclude missing.d/*.conf\n"
+    config = config_for(tmp_path, main_text, track="/run/elsewhere/track")
+    r = run_agent("config-test", config=config)
+    assert r.returncode == 0, r.stderr
+    assert "# instance VI_1: priority 254, advert_int 1 s, VRRPv3" in r.stdout
+    line = line_of(included.read_text(), "redis_health weight 0")
+    assert f"warning: {included}:{line}: instance VI_1 tracks /run/redis-vrrp-agent/track" in r.stdout
+    # The FIFO line is in the main file: its warning names that one.
+    r = run_agent("config-test", config=config_for(tmp_path, main_text, fifo="/run/o.fifo"))
+    assert f"warning: {tmp_path / 'keepalived.conf'}:{line_of(main_text, 'notify_fifo /run')}:" in r.stdout
+
+
+def test_an_include_loop_is_a_config_error_naming_the_file(tmp_path):
+    loop = tmp_path / "keepalived.conf"
+    r = run_agent("config-test", config=config_for(tmp_path, SHIPPED + f"include {loop}\n"))
+    assert r.returncode == 2
+    assert "includes nested more than 8 deep (a loop?)" in r.stderr
