@@ -92,7 +92,8 @@ struct parse {
     struct keepalived_instance ki;
     /* Global settings, applied at the end: global_defs may follow the instance. */
     int version;
-    bool fifo, states_on_reload, old_track_keyword;
+    bool fifo, states_on_reload, old_track_keyword, script_security;
+    char script_user[64];
     char fifo_path[KEEPALIVED_PATH_MAX], fifo_conf[KEEPALIVED_PATH_MAX];
     int fifo_line;
     double startup_delay;
@@ -148,6 +149,10 @@ static void global_keyword(struct parse *ps, const char *tok) {
         ps->states_on_reload = true;
     } else if (strcmp(tok, "vrrp_startup_delay") == 0 && value_after(&ps->lx, val)) {
         ps->startup_delay = strtod(val, NULL);
+    } else if (strcmp(tok, "script_user") == 0 && value_after(&ps->lx, val)) {
+        snprintf(ps->script_user, sizeof(ps->script_user), "%s", val);
+    } else if (strcmp(tok, "enable_script_security") == 0) {
+        ps->script_security = true;
     }
 }
 
@@ -162,6 +167,8 @@ static void instance_keyword(struct parse *ps, const char *tok) {
         ki->vrrp_version = atoi(val);
     else if (strcmp(tok, "track_file") == 0)
         ki->tracks_file = true, ps->in_instance_track = true;
+    else if (strcmp(tok, "track_script") == 0)
+        ki->tracks_script = true;
     else if (strcmp(tok, "nopreempt") == 0)
         ki->nopreempt = true;
     else if (strcmp(tok, "preempt_delay") == 0 && value_after(&ps->lx, val))
@@ -243,6 +250,8 @@ int keepalived_conf_find(const char *text, const char *instance, struct keepaliv
     out->fifo_states_on_reload = ps.states_on_reload;
     out->startup_delay = ps.startup_delay;
     out->old_track_keyword = ps.old_track_keyword;
+    out->script_security = ps.script_security;
+    snprintf(out->script_user, sizeof(out->script_user), "%s", ps.script_user);
     snprintf(out->fifo_path, sizeof(out->fifo_path), "%s", ps.fifo_path);
     out->fifo_line = ps.fifo_line;
     snprintf(out->fifo_conf, sizeof(out->fifo_conf), "%s", ps.fifo_conf);
@@ -321,6 +330,19 @@ int keepalived_conf_report(const struct keepalived_instance *ki, char *out, size
     if (ki->startup_delay > 0)
         PUT("note: vrrp_startup_delay %g s: after keepalived starts, this node neither takes "
             "nor claims the VIP for that long\n", ki->startup_delay);
+    bool scripts = ki->notify_scripts || ki->tracks_script;
+    bool root_scripts = strcmp(ki->script_user, "root") == 0;
+    if (scripts && !root_scripts && (ki->script_user[0] || ki->script_security)) {
+        PUT("warning: instance %s runs scripts as %s%s: as any user but root, `check` and "
+            "`notify` cannot read a 0600 agent.conf or password file, nor use the control "
+            "socket (set global_defs { script_user root }, or use the track file and notify "
+            "FIFO)\n", ki->name, ki->script_user[0] ? ki->script_user : "keepalived_script",
+            ki->script_security ? " (enable_script_security)" : "");
+        warnings++;
+    } else if (scripts && !root_scripts) {
+        PUT("note: with no script_user, keepalived runs scripts as keepalived_script if that "
+            "user exists, else as root: set global_defs { script_user root } to choose\n");
+    }
     if (ki->old_track_keyword) {
         PUT("warning: vrrp_track_file is the keyword of keepalived before 2.1; the agent needs "
             "2.1 or later (top-level track_file; install a newer keepalived and rename the "

@@ -36,6 +36,9 @@ struct keepalived_instance {
      * no markers, so the file config-test was given. */
     char track_conf[KEEPALIVED_PATH_MAX], fifo_conf[KEEPALIVED_PATH_MAX];
     bool old_track_keyword; /* vrrp_track_file: keepalived before 2.1 */
+    bool tracks_script;     /* track_script in the instance */
+    char script_user[64];   /* global_defs script_user; empty when unset */
+    bool script_security;   /* global_defs enable_script_security */
 };
 
 /* Find `instance` (the first vrrp_instance when empty) in keepalived.conf text,

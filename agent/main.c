@@ -7,6 +7,7 @@
  * runs the one-shot commands itself and execs redis-vrrp-agentd, found beside it,
  * for `run` and for a `notify` that no daemon takes over. */
 #include <errno.h>
+#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,11 +89,27 @@ static void usage(FILE *out) {
             "  -V, --version       print the version\n");
 }
 
+/* A file or socket that only root may use, refused to a command not run as root:
+ * most often keepalived running check or notify as its script_user. */
+static void explain_permission(void) {
+    uid_t uid = geteuid();
+    if (uid == 0)
+        return;
+    struct passwd *pw = getpwuid(uid);
+    fprintf(stderr, "redis-vrrp-agent: running as user %s (uid %u), not root: keepalived runs "
+            "vrrp_script and notify scripts as its script_user (keepalived_script if that user "
+            "exists); set global_defs { script_user root } in keepalived.conf, or use the "
+            "daemon's track file and notify FIFO, which need no scripts\n",
+            pw ? pw->pw_name : "?", (unsigned)uid);
+}
+
 /* Load the config or explain why not. Logging starts on stderr at the configured level. */
 static int load_config(const struct command_line *cl, struct config *cfg) {
     char err[1024];
     if (config_load(cfg, cl->config_path, err, sizeof(err)) < 0) {
         fprintf(stderr, "redis-vrrp-agent: config error: %s\n", err);
+        if (strstr(err, strerror(EACCES)))
+            explain_permission();
         return -1;
     }
     return 0;
@@ -142,6 +159,8 @@ static int ask_daemon(const struct config *cfg, const char *request, bool quiet_
 }
 
 static const char *daemon_absent_reason(int r) {
+    if (r == -EACCES)
+        explain_permission();
     return r == -ENOENT || r == -ECONNREFUSED ? "no daemon is running for this run_dir"
                                               : strerror(-r);
 }
@@ -171,6 +190,8 @@ static int cmd_notify(const struct command_line *cl) {
     if (r != -ENOENT && r != -ECONNREFUSED) {
         fprintf(stderr, "redis-vrrp-agent notify: daemon of %s did not take the "
                 "notification: %s\n", cfg.agent.run_dir, strerror(-r));
+        if (r == -EACCES)
+            explain_permission();
         return 1;
     }
     if (!notification_matches(&n, cfg.keepalived.instance)) {

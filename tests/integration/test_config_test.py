@@ -1,6 +1,8 @@
 """`config-test` on keepalived configs: the expected VIP move times and the
 warnings that say how to make them short."""
-from helpers import ROOT, run_agent, write_config
+import subprocess
+
+from helpers import AGENT, ROOT, run_agent, write_config
 
 SHIPPED = (ROOT / "conf" / "keepalived-node-a.conf").read_text()
 
@@ -170,3 +172,30 @@ def test_an_include_loop_is_a_config_error_naming_the_file(tmp_path):
     r = run_agent("config-test", config=config_for(tmp_path, SHIPPED + f"include {loop}\n"))
     assert r.returncode == 2
     assert "includes nested more than 8 deep (a loop?)" in r.stderr
+
+
+def test_scripts_run_as_another_user_warn_with_the_fix(tmp_path):
+    text = SHIPPED.replace("script_user root", "script_user nobody")
+    text = text.replace("    track_file {\n", "    notify /usr/sbin/redis-vrrp-agent\n    track_file {\n", 1)
+    r = run_agent("config-test", config=config_for(tmp_path, text))
+    assert ("warning: instance VI_1 runs scripts as nobody: as any user but root, `check` and "
+            "`notify` cannot read a 0600 agent.conf") in r.stdout
+    secure = text.replace("script_user nobody", "enable_script_security")
+    r = run_agent("config-test", config=config_for(tmp_path, secure))
+    assert "runs scripts as keepalived_script (enable_script_security)" in r.stdout
+    # The shipped config runs any script as root: no warning.
+    rooted = SHIPPED.replace("    track_file {\n", "    notify /usr/sbin/redis-vrrp-agent\n    track_file {\n", 1)
+    r = run_agent("config-test", config=config_for(tmp_path, rooted))
+    assert "runs scripts as" not in r.stdout and "no script_user" not in r.stdout
+
+
+def test_check_refused_a_root_only_file_names_the_user_and_the_fix(tmp_path):
+    config = write_config(tmp_path / "agent.conf", {"peer": {"host": "192.0.2.12"}})
+    config.chmod(0o600)
+    tmp_path.chmod(0o755)
+    r = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                        str(AGENT), "-c", str(config), "check"], capture_output=True, text=True,
+                       timeout=10)
+    assert r.returncode == 2
+    assert f"{config}: cannot open config: Permission denied" in r.stderr
+    assert "running as user nobody" in r.stderr and "script_user root" in r.stderr
