@@ -25,7 +25,6 @@ struct key_spec {
     size_t size;                 /* KEY_STRING: buffer size */
     long min, max;               /* KEY_INT: inclusive range */
     const char *const *choices;  /* KEY_ENUM: NULL-terminated names, stored as an int index */
-    bool nonzero;                /* KEY_INT: 0 is refused */
 };
 
 static const char *const on_catchup_timeout_names[] = { "promote", "stay", NULL };
@@ -35,8 +34,6 @@ static const char *const on_catchup_timeout_names[] = { "promote", "stay", NULL 
 #define STR(sec, key, field) \
     { FIELD(sec, key, KEY_STRING, field), .size = sizeof(((struct config *)0)->field) }
 #define INT(sec, key, field, lo, hi) { FIELD(sec, key, KEY_INT, field), .min = lo, .max = hi }
-#define INT_NONZERO(sec, key, field, lo, hi) \
-    { FIELD(sec, key, KEY_INT, field), .min = lo, .max = hi, .nonzero = true }
 #define BOOL(sec, key, field) { FIELD(sec, key, KEY_BOOL, field) }
 #define ENUM(sec, key, field, names) { FIELD(sec, key, KEY_ENUM, field), .choices = names }
 
@@ -63,7 +60,8 @@ static const struct key_spec keys[] = {
     INT("check", "rise", check.rise, 1, 100),
     INT("check", "fall", check.fall, 1, 100),
     STR("check", "track_file", check.track_file),
-    INT_NONZERO("check", "fail_value", check.fail_value, -254, 254),
+    INT("check", "healthy_value", check.healthy_value, -254, 254),
+    INT("check", "fail_value", check.fail_value, -254, 254),
     INT("check", "peer_interval_ms", check.peer_interval_ms, 10, 60000),
     INT("check", "peer_silent_ms", check.peer_silent_ms, 1, 60000),
     INT("check", "empty_start_wait_ms", check.empty_start_wait_ms, 0, 600000),
@@ -204,10 +202,6 @@ static int key_store(struct config *cfg, const struct key_spec *k, const char *v
             snprintf(why, why_size, "out of range (%ld to %ld)", k->min, k->max);
             return -ERANGE;
         }
-        if (k->nonzero && v == 0) {
-            snprintf(why, why_size, "must be non-zero (0 is what keepalived reads as healthy)");
-            return -EINVAL;
-        }
         *(int *)field = (int)v;
         return 0;
     }
@@ -301,6 +295,15 @@ static int config_validate(struct config *cfg, const char *name, char *err, size
     if (!cfg->peer.host[0]) {
         snprintf(err, err_size, "%s: [peer] host is required (the other node's Redis or Valkey address)",
                  name);
+        return -EINVAL;
+    }
+    /* keepalived's weight 0 reads 0 as healthy, anything else as a fault; weight 0
+     * reverse the other way round. So exactly one of the two values is 0. */
+    if ((cfg->check.healthy_value == 0) == (cfg->check.fail_value == 0)) {
+        snprintf(err, err_size, "%s: [check] healthy_value = %d, fail_value = %d: exactly one of "
+                 "them must be 0 (healthy_value 0 and a non-zero fail_value for track_file weight "
+                 "0; a non-zero healthy_value and fail_value 0 for weight 0 reverse)", name,
+                 cfg->check.healthy_value, cfg->check.fail_value);
         return -EINVAL;
     }
     unsigned char addr[16];

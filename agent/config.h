@@ -43,6 +43,7 @@ struct config {
         int rise;
         int fall;
         char track_file[CONFIG_PATH_MAX];
+        int healthy_value; /* 0, or non-zero for keepalived's weight 0 reverse */
         int fail_value;
         int peer_interval_ms;
         int peer_silent_ms;

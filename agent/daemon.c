@@ -49,11 +49,15 @@ static void update_metrics(struct agent *a) {
 
 static void update_track_file(struct agent *a) {
     bool fail = a->maintenance || !a->local.health.healthy;
-    int value = fail ? a->cfg.check.fail_value : 0;
+    int value = fail ? a->cfg.check.fail_value : a->cfg.check.healthy_value;
     int r = track_file_set(&a->track, value);
     if (r < 0)
         log_error("track file %s: %s (keepalived keeps the old value)", a->cfg.check.track_file,
                   strerror(-r));
+    else if (r == TRACK_FILE_RESTORED)
+        log_warning("track file %s was removed or changed behind the agent's back: wrote %d "
+                    "again (%s)", a->cfg.check.track_file, value,
+                    a->maintenance ? "maintenance on" : a->local.last.reason);
     else if (r > 0)
         log_state("track file %s = %d (%s)", a->cfg.check.track_file, value,
                   a->maintenance ? "maintenance on" : a->local.last.reason);

@@ -354,8 +354,8 @@ int keepalived_conf_report(const struct keepalived_instance *ki, char *out, size
 }
 
 int keepalived_conf_cross_check(const struct keepalived_instance *ki, const char *conf_path,
-                                const char *agent_track_file, const char *agent_fifo,
-                                char *out, size_t size) {
+                                const char *agent_track_file, int agent_healthy_value,
+                                const char *agent_fifo, char *out, size_t size) {
     size_t used = 0;
     int warnings = 0;
     const char *track_conf = ki->track_conf[0] ? ki->track_conf : conf_path;
@@ -378,10 +378,16 @@ int keepalived_conf_cross_check(const struct keepalived_instance *ki, const char
              "priority instead of putting the instance in FAULT, and the VIP may stay on a node "
              "whose Redis is down (use weight 0)\n", ki->name, ki->track_name,
              ki->track_weight);
-    } else if (ki->track_name[0] && ki->track_reverse) {
-        WARN(track_conf, ki->track_line, "instance %s tracks %s with weight 0 reverse: keepalived then "
-             "takes the agent's 0 (healthy) for a failure (drop reverse)\n", ki->name,
+    } else if (ki->track_name[0] && ki->track_reverse && agent_healthy_value == 0) {
+        WARN(track_conf, ki->track_line, "instance %s tracks %s with weight 0 reverse, but the "
+             "agent writes 0 when healthy: keepalived takes that for a fault (set [check] "
+             "healthy_value = 1 and fail_value = 0, or drop reverse)\n", ki->name,
              ki->track_name);
+    } else if (ki->track_name[0] && !ki->track_reverse && agent_healthy_value != 0) {
+        WARN(track_conf, ki->track_line, "instance %s tracks %s with weight 0, but the agent "
+             "writes %d when healthy: keepalived takes that for a fault (add reverse, or set "
+             "[check] healthy_value = 0 and a non-zero fail_value)\n", ki->name, ki->track_name,
+             agent_healthy_value);
     }
     if (ki->notify_fifo && agent_fifo[0] && strcmp(ki->fifo_path, agent_fifo) != 0) {
         WARN(fifo_conf, ki->fifo_line, "keepalived writes state changes to %s, but the agent reads %s "

@@ -64,7 +64,7 @@ int keepalived_conf_report(const struct keepalived_instance *ki, char *out, size
  * track file's path and weight, the FIFO's path. One "warning: FILE:LINE: ... (fix)"
  * line each into out; returns how many. */
 int keepalived_conf_cross_check(const struct keepalived_instance *ki, const char *conf_path,
-                                const char *agent_track_file, const char *agent_fifo,
-                                char *out, size_t size);
+                                const char *agent_track_file, int agent_healthy_value,
+                                const char *agent_fifo, char *out, size_t size);
 
 #endif

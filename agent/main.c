@@ -281,7 +281,8 @@ static int report_keepalived(const struct config *cfg) {
     keepalived_conf_report(&ki, report, sizeof(report));
     size_t used = strlen(report);
     keepalived_conf_cross_check(&ki, cfg->keepalived.config, cfg->check.track_file,
-                                cfg->keepalived.notify_fifo, report + used, sizeof(report) - used);
+                                cfg->check.healthy_value, cfg->keepalived.notify_fifo,
+                                report + used, sizeof(report) - used);
     printf("# keepalived config %s\n", cfg->keepalived.config);
     for (char *save = NULL, *line = strtok_r(report, "\n", &save); line;
          line = strtok_r(NULL, "\n", &save))

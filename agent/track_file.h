@@ -1,5 +1,6 @@
 /* keepalived's track file (`track_file NAME { file PATH }`, weight 0): the agent
- * writes 0 when the local Redis is healthy and fail_value when it is not. */
+ * writes healthy_value (0) when the local Redis is healthy and fail_value when it is
+ * not; with keepalived's `weight 0 reverse`, the other way round (see config.h). */
 #ifndef RVA_TRACK_FILE_H
 #define RVA_TRACK_FILE_H
 
@@ -13,9 +14,14 @@ struct track_file {
 
 void track_file_init(struct track_file *tf, const char *path);
 
-/* Write `value` atomically (temp file in the same directory, then rename) unless it
- * is already the file's value; the first call always writes. Returns 1 when written,
- * 0 when unchanged, or a negative errno. */
+enum { TRACK_FILE_WRITTEN = 1, TRACK_FILE_RESTORED = 2 };
+
+/* Write `value` atomically (temp file in the same directory, then rename) unless the
+ * file already holds it; the first call always writes. The file is read back each
+ * time (a few bytes on a tmpfs), so one that was deleted or overwritten is restored
+ * at the next check. Returns TRACK_FILE_WRITTEN for a new value, TRACK_FILE_RESTORED
+ * when the file lost the value it had been given, 0 when unchanged, or a negative
+ * errno. */
 int track_file_set(struct track_file *tf, int value);
 
 #endif

@@ -13,6 +13,7 @@ Used by scripts/lab (demo and interactive use), tests/e2e and the benchmarks.
 """
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -37,6 +38,15 @@ VIP = "192.0.2.100"
 PREFIX = os.environ.get("RVA_LAB_PREFIX", "rva")
 NS = {"a": f"{PREFIX}-a", "b": f"{PREFIX}-b", "c": f"{PREFIX}-c", "sw": f"{PREFIX}-sw"}
 PORT = 6379
+# What the shipped agent.conf writes to the track file when healthy (fail closed:
+# 1, with keepalived's weight 0 reverse).
+def _shipped_check_value(key):
+    text = (ROOT / "conf" / "agent.conf").read_text()
+    return int(re.search(rf"^{key} = (-?\d+)$", text, re.M).group(1))
+
+
+HEALTHY_TRACK_VALUE = _shipped_check_value("healthy_value")
+FAIL_TRACK_VALUE = _shipped_check_value("fail_value")
 
 
 def run(*cmd, check=True, **kw):
@@ -196,6 +206,11 @@ class Node:
             return int(self.track_file.read_text().strip() or 0)
         except (OSError, ValueError):
             return None
+
+    def reports_unhealthy(self):
+        """The agent has written its fail value (not: no file yet)."""
+        value = self.track_value()
+        return value is not None and value != HEALTHY_TRACK_VALUE
 
 
 def kill_pidfile(path):

@@ -10,11 +10,15 @@ SHIPPED = (ROOT / "conf" / "keepalived-node-a.conf").read_text()
 FIFO = "/run/redis-vrrp-agent/notify.fifo"
 
 
-def config_for(tmp_path, keepalived_text, instance="VI_1", fifo=FIFO, track=None):
-    """An agent.conf like the shipped example, pointing at this keepalived.conf."""
+def config_for(tmp_path, keepalived_text, instance="VI_1", fifo=FIFO, track=None,
+               healthy_value=1):
+    """An agent.conf like the shipped example (fail closed: healthy 1, failed 0),
+    pointing at this keepalived.conf."""
     ka = tmp_path / "keepalived.conf"
     ka.write_text(keepalived_text)
-    check = {"track_file": track} if track else {}
+    check = {"healthy_value": healthy_value, "fail_value": 0 if healthy_value else 1}
+    if track:
+        check["track_file"] = track
     return write_config(tmp_path / "agent.conf", {
         "peer": {"host": "192.0.2.12"}, "check": check,
         "keepalived": {"instance": instance, "config": ka, "notify_fifo": fifo}})
@@ -57,7 +61,7 @@ def test_fast_advert_with_vrrp3_reports_subsecond_host_crash(tmp_path):
 
 def test_missing_track_file_and_notify_scripts_warn(tmp_path):
     text = SHIPPED.replace("notify_fifo /run/redis-vrrp-agent/notify.fifo", "")
-    text = text.replace("    track_file {\n        redis_health weight 0\n    }\n",
+    text = text.replace("    track_file {\n        redis_health weight 0 reverse\n    }\n",
                         "    notify_master /usr/local/bin/redis-master.sh\n")
     r = run_agent("config-test", config=config_for(tmp_path, text))
     assert "warning: instance VI_1 tracks no track_file" in r.stdout
@@ -105,13 +109,19 @@ def test_tracked_name_without_its_block_warns(tmp_path):
             "/run/redis-vrrp-agent/track } defines it") in r.stdout
 
 
-def test_nonzero_weight_and_reverse_warn(tmp_path):
-    weighted = SHIPPED.replace("redis_health weight 0", "redis_health weight -60")
+def test_nonzero_weight_and_a_reverse_that_does_not_match_the_values_warn(tmp_path):
+    weighted = SHIPPED.replace("redis_health weight 0 reverse", "redis_health weight -60")
     r = run_agent("config-test", config=config_for(tmp_path, weighted))
     assert "tracks redis_health with weight -60: a failure only lowers the priority" in r.stdout
-    reverse = SHIPPED.replace("redis_health weight 0", "redis_health weight 0 reverse")
-    r = run_agent("config-test", config=config_for(tmp_path, reverse))
-    assert "with weight 0 reverse: keepalived then takes the agent's 0 (healthy)" in r.stdout
+    # reverse with the code's defaults (0 healthy): keepalived would see a fault.
+    r = run_agent("config-test", config=config_for(tmp_path, SHIPPED, healthy_value=0))
+    assert ("with weight 0 reverse, but the agent writes 0 when healthy: keepalived takes that "
+            "for a fault (set [check] healthy_value = 1 and fail_value = 0") in r.stdout
+    plain = SHIPPED.replace("redis_health weight 0 reverse", "redis_health weight 0")
+    r = run_agent("config-test", config=config_for(tmp_path, plain))
+    assert "with weight 0, but the agent writes 1 when healthy" in r.stdout
+    r = run_agent("config-test", config=config_for(tmp_path, plain, healthy_value=0))
+    assert "warning" not in r.stdout
 
 
 def test_fifo_paths_that_differ_warn_with_file_and_line(tmp_path):

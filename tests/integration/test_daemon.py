@@ -253,6 +253,33 @@ def test_redis_crash_flips_track_file_at_once_and_restart_clears_it(redis_factor
     d.stop()
 
 
+def test_fail_closed_values_for_weight_0_reverse(redis_factory, daemons, dead_port):
+    """healthy_value 1, fail_value 0: keepalived's `weight 0 reverse` then reads a
+    missing, empty or unreadable file (0) as a fault, as it reads a dead Redis."""
+    local = redis_factory("local", extra=[FAST_FULL_SYNC]).start()
+    d = daemons("agent", local.port, dead_port,
+                {"check": {"healthy_value": 1, "fail_value": 0, "rise": 1}}).start()
+    d.wait_track(1)
+    local.kill(signal.SIGKILL)
+    d.wait_track(0)
+    local.start()
+    d.wait_track(1)
+    d.stop()
+
+
+def test_a_removed_or_overwritten_track_file_is_restored_at_the_next_check(redis_factory,
+                                                                          daemons, dead_port):
+    local = redis_factory("local", extra=[FAST_FULL_SYNC]).start()
+    d = daemons("agent", local.port, dead_port, {"check": {"interval_ms": 50}}).start()
+    d.wait_track(0)
+    d.track_file.unlink()
+    d.wait_track(0, timeout=5)
+    d.wait_log("was removed or changed behind the agent's back: wrote 0 again")
+    d.track_file.write_text("1\n")
+    d.wait_track(0, timeout=5)
+    d.stop()
+
+
 def test_stopped_redis_flips_track_file_within_timeout_bound_and_sigcont_clears_it(
         redis_factory, daemons, dead_port):
     local = redis_factory("local", extra=[FAST_FULL_SYNC]).start()

@@ -455,21 +455,25 @@ static void test_missing_peer_host_is_required(void **state) {
                      "t.conf: [peer] host is required (the other node's Redis or Valkey address)");
 }
 
-static void test_fail_value_zero_is_refused_as_what_keepalived_reads_healthy(void **state) {
+/* Both values 0, or both non-zero: keepalived could not tell healthy from failed. */
+static void test_healthy_and_fail_values_must_differ_in_being_zero(void **state) {
     (void)state;
     struct config cfg;
     char err[512];
     int r = config_parse_string(&cfg, NAME, MINIMAL "[check]\nfail_value = 0\n", err,
                                 sizeof(err));
     assert_int_equal(r, -EINVAL);
-    /* Checked after parsing: the message names the file and key (a line number, if one is
-     * ever added, sits between "t.conf:" and the key). */
-    assert_memory_equal(err, "t.conf:", strlen("t.conf:"));
-    const char *tail = "[check] fail_value = 0: must be non-zero (0 is what keepalived reads as "
-                       "healthy)";
-    size_t len = strlen(err), tail_len = strlen(tail);
-    assert_true(len >= tail_len);
-    assert_string_equal(err + len - tail_len, tail);
+    assert_non_null(strstr(err, "t.conf: [check] healthy_value = 0, fail_value = 0: exactly one "
+                                "of them must be 0"));
+    r = config_parse_string(&cfg, NAME, MINIMAL "[check]\nhealthy_value = 1\n", err, sizeof(err));
+    assert_int_equal(r, -EINVAL);
+    assert_non_null(strstr(err, "healthy_value = 1, fail_value = 1"));
+    /* The fail-closed pair, for weight 0 reverse. */
+    r = config_parse_string(&cfg, NAME, MINIMAL "[check]\nhealthy_value = 1\nfail_value = 0\n",
+                            err, sizeof(err));
+    assert_int_equal(r, 0);
+    assert_int_equal(cfg.check.healthy_value, 1);
+    assert_int_equal(cfg.check.fail_value, 0);
 }
 
 static void test_error_message_is_cut_to_the_buffer(void **state) {
@@ -763,7 +767,7 @@ int main(void) {
         cmocka_unit_test(test_crlf_lines_parse_and_keep_line_numbers),
         cmocka_unit_test(test_text_without_final_newline_is_parsed),
         cmocka_unit_test(test_missing_peer_host_is_required),
-        cmocka_unit_test(test_fail_value_zero_is_refused_as_what_keepalived_reads_healthy),
+        cmocka_unit_test(test_healthy_and_fail_values_must_differ_in_being_zero),
         cmocka_unit_test(test_error_message_is_cut_to_the_buffer),
         cmocka_unit_test(test_password_file_readable_by_others_is_refused_with_chmod_hint),
         cmocka_unit_test(test_password_file_readable_by_group_is_refused),
