@@ -97,9 +97,21 @@ class BootedHost:
         self.boot()
 
     def destroy(self):
+        """Kill the host at once. Killing systemd-nspawn alone would leave the host's
+        init, and every service under it, running: kill that init, which takes its
+        whole PID namespace with it."""
+        if self.pid1:
+            try:
+                os.kill(self.pid1, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        self.pid1 = None
 
     # ---- inside the host ----
     def run(self, *cmd, check=True, input=None):

@@ -17,6 +17,28 @@ def monotonic_us(entry):
     return int(entry["__MONOTONIC_TIMESTAMP"])
 
 
+def start_writer(pair, tmp_path, duration=240):
+    password_file = tmp_path / "redis.pw"
+    password_file.write_text(pair.password + "\n")
+    password_file.chmod(0o600)
+    report_path = tmp_path / "writer.json"
+    proc = subprocess.Popen(
+        ["ip", "netns", "exec", "rvp-c", "/usr/bin/python3", str(lablib.WRITER), "--host",
+         lablib.VIP, "--password-file", str(password_file), "--out", str(report_path),
+         "--duration", str(duration)])
+    return proc, report_path
+
+
+def stop_writer(proc, report_path):
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=120)
+    report = json.loads(report_path.read_text())
+    gaps = sorted((e - s for s, e in report["gaps"]), reverse=True)[:3]
+    print(f"{report['acknowledged']} acknowledged, {report['missing']} missing; "
+          f"longest outages {[round(g * 1000) for g in gaps]} ms")
+    return report
+
+
 def test_fresh_install_waits_for_a_config_instead_of_failing(pair):
     for name, state in pair.fresh_install.items():
         assert state["UnitFileState"] == "enabled", (name, state)
@@ -112,14 +134,7 @@ def test_reload_rereads_the_config(pair):
 def test_failover_across_booted_hosts_loses_no_acknowledged_write(pair, tmp_path):
     assert pair.wait_settled() == "a"
     a, b = pair.hosts["a"], pair.hosts["b"]
-    password_file = tmp_path / "redis.pw"
-    password_file.write_text(pair.password + "\n")
-    password_file.chmod(0o600)
-    report_path = tmp_path / "writer.json"
-    writer = subprocess.Popen(
-        ["ip", "netns", "exec", "rvp-c", "/usr/bin/python3", str(lablib.WRITER), "--host",
-         lablib.VIP, "--password-file", str(password_file), "--out", str(report_path),
-         "--duration", "240"])
+    writer, report_path = start_writer(pair, tmp_path)
     try:
         wait_for("writes to reach both hosts",
                  lambda: a.redis(pair.password).dbsize() > 1000
@@ -137,14 +152,35 @@ def test_failover_across_booted_hosts_loses_no_acknowledged_write(pair, tmp_path
         base = a.redis(pair.password).dbsize()
         wait_for("writes to land on a", lambda: a.redis(pair.password).dbsize() > base + 500, 30)
     finally:
-        writer.send_signal(signal.SIGTERM)
-        writer.wait(timeout=120)
-    report = json.loads(report_path.read_text())
-    gaps = sorted((e - s for s, e in report["gaps"]), reverse=True)[:3]
-    print(f"{report['acknowledged']} acknowledged, {report['missing']} missing; "
-          f"longest outages {[round(g * 1000) for g in gaps]} ms")
+        report = stop_writer(writer, report_path)
     assert report["acknowledged"] > 2000
     assert report["missing"] == 0, report["missing_keys"]
+
+
+def test_a_killed_agent_on_the_master_fails_closed_and_then_its_redis_dies(pair, tmp_path):
+    """kill -9 of the master's agent: systemd runs after-stop, which fails the track
+    file, so keepalived hands the VIP over at once instead of trusting a dead agent's
+    last "healthy". Then the master's Redis dies too: nothing acknowledged is lost."""
+    assert pair.wait_settled() == "a"
+    a, b = pair.hosts["a"], pair.hosts["b"]
+    writer, report_path = start_writer(pair, tmp_path)
+    try:
+        wait_for("writes to reach both hosts", lambda: a.redis(pair.password).dbsize() > 1000
+                 and b.redis(pair.password).dbsize() > 500, 30)
+        killed = time.monotonic()
+        a.run("kill", "-9", a.show(UNIT, "MainPID")["MainPID"])
+        wait_for("b to hold the VIP", b.holds_vip, 30, interval=0.005)
+        print(f"VIP on b {(time.monotonic() - killed) * 1000:.0f} ms after kill -9 of a's agent")
+        a.run("kill", "-9", a.show("redis-server", "MainPID")["MainPID"])
+        wait_for("the pair to settle again", pair.settled, 120, interval=0.1, log=print)
+        base = b.redis(pair.password).dbsize() if b.holds_vip() else a.redis(pair.password).dbsize()
+        holder = b if b.holds_vip() else a
+        wait_for("writes to land on the VIP's holder",
+                 lambda: holder.redis(pair.password).dbsize() > base + 500, 30)
+    finally:
+        report = stop_writer(writer, report_path)
+    assert report["missing"] == 0, report["missing_keys"]
+    pair.wait_settled()
 
 
 def test_upgrade_keeps_the_changed_config_and_restarts_the_agent(pair, deb):
