@@ -358,6 +358,8 @@ int keepalived_conf_cross_check(const struct keepalived_instance *ki, const char
                                 const char *agent_fifo, char *out, size_t size) {
     size_t used = 0;
     int warnings = 0;
+    if (size > 0)
+        out[0] = '\0';
     const char *track_conf = ki->track_conf[0] ? ki->track_conf : conf_path;
     const char *fifo_conf = ki->fifo_conf[0] ? ki->fifo_conf : conf_path;
 #define WARN(file, line, ...)                                                                 \
