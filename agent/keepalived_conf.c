@@ -97,6 +97,8 @@ struct parse {
     char fifo_path[KEEPALIVED_PATH_MAX], fifo_conf[KEEPALIVED_PATH_MAX];
     int fifo_line;
     double startup_delay;
+    int global_line;
+    char global_conf[KEEPALIVED_PATH_MAX];
     /* Top-level track_file NAME { file PATH } blocks. */
     char track_names[MAX_TRACK_FILES][128], track_paths[MAX_TRACK_FILES][KEEPALIVED_PATH_MAX];
     int n_track_files;
@@ -108,6 +110,8 @@ static void start_block(struct parse *ps, const char *tok, const char *instance)
     ps->block = BLOCK_OTHER;
     if (strcmp(tok, "global_defs") == 0) {
         ps->block = BLOCK_GLOBAL;
+        ps->global_line = ps->lx.line;
+        snprintf(ps->global_conf, sizeof(ps->global_conf), "%s", ps->lx.file);
     } else if ((strcmp(tok, "track_file") == 0 || strcmp(tok, "vrrp_track_file") == 0) &&
                value_after(&ps->lx, val)) {
         ps->old_track_keyword |= strcmp(tok, "vrrp_track_file") == 0;
@@ -127,6 +131,7 @@ static void start_block(struct parse *ps, const char *tok, const char *instance)
             memset(&ps->ki, 0, sizeof(ps->ki));
             snprintf(ps->ki.name, sizeof(ps->ki.name), "%s", val);
             ps->ki.line = ps->lx.line;
+            snprintf(ps->ki.conf, sizeof(ps->ki.conf), "%s", ps->lx.file);
             ps->ki.priority = 100;
             ps->ki.advert_int = 1.0;
         }
@@ -254,6 +259,8 @@ int keepalived_conf_find(const char *text, const char *instance, struct keepaliv
     snprintf(out->script_user, sizeof(out->script_user), "%s", ps.script_user);
     snprintf(out->fifo_path, sizeof(out->fifo_path), "%s", ps.fifo_path);
     out->fifo_line = ps.fifo_line;
+    out->global_line = ps.global_line;
+    snprintf(out->global_conf, sizeof(out->global_conf), "%s", ps.global_conf);
     snprintf(out->fifo_conf, sizeof(out->fifo_conf), "%s", ps.fifo_conf);
     for (int i = 0; i < ps.n_track_files; i++)
         if (strcmp(ps.track_names[i], out->track_name) == 0)
@@ -275,26 +282,36 @@ double keepalived_silent_master_seconds(const struct keepalived_instance *ki) {
     return 3 * keepalived_effective_advert(ki) + keepalived_skew_seconds(ki);
 }
 
-int keepalived_conf_report(const struct keepalived_instance *ki, char *out, size_t size) {
+int keepalived_conf_report(const struct keepalived_instance *ki, const char *conf_path,
+                           char *out, size_t size) {
     size_t used = 0;
     int warnings = 0;
+    /* Instance warnings point at its vrrp_instance line, global ones at global_defs
+     * (or, with none, at the instance too). */
+    const char *inst_conf = ki->conf[0] ? ki->conf : conf_path;
+    const char *glob_conf = ki->global_line ? (ki->global_conf[0] ? ki->global_conf : conf_path)
+                                            : inst_conf;
+    int glob_line = ki->global_line ? ki->global_line : ki->line;
     double advert = keepalived_effective_advert(ki), skew = keepalived_skew_seconds(ki);
 #define PUT(...) (used += (size_t)snprintf(out + used, used < size ? size - used : 0, __VA_ARGS__))
+#define WARN_AT(file, line, ...) (PUT("warning: %s:%d: ", file, line), PUT(__VA_ARGS__))
     PUT("instance %s: priority %d, advert_int %g s, VRRPv%d\n", ki->name, ki->priority,
         ki->advert_int, ki->vrrp_version);
     PUT("expected VIP move to this node: %.3f s after a Redis or Valkey fault on the peer (skew time), "
         "%.3f s after the peer host crashes (3 adverts + skew)\n", skew,
         keepalived_silent_master_seconds(ki));
     if (ki->vrrp_version < 3 && ki->advert_int < 1.0) {
-        PUT("warning: advert_int %g needs vrrp_version 3 in global_defs; VRRPv2 uses whole "
-            "seconds, so it is %g s\n", ki->advert_int, advert);
+        WARN_AT(inst_conf, ki->line,
+                "advert_int %g needs vrrp_version 3 in global_defs; VRRPv2 uses whole "
+                "seconds, so it is %g s\n", ki->advert_int, advert);
         warnings++;
     }
     if (skew > 0.1) {
         struct keepalived_instance fast = *ki;
         fast.priority = 250;
-        PUT("warning: priority %d: skew %.2f s; raise both priorities above 240 (e.g. 254 and "
-            "250) to cut it to %.3f s\n", ki->priority, skew, keepalived_skew_seconds(&fast));
+        WARN_AT(inst_conf, ki->line,
+                "priority %d: skew %.2f s; raise both priorities above 240 (e.g. 254 and "
+                "250) to cut it to %.3f s\n", ki->priority, skew, keepalived_skew_seconds(&fast));
         warnings++;
     }
     if (keepalived_silent_master_seconds(ki) > 1.0) {
@@ -302,23 +319,27 @@ int keepalived_conf_report(const struct keepalived_instance *ki, char *out, size
             "cuts that to about 0.3 s, at the cost of 10 adverts a second\n");
     }
     if (!ki->tracks_file) {
-        PUT("warning: instance %s tracks no track_file: the agent's health signal never "
-            "reaches keepalived (add track_file { NAME weight 0 })\n", ki->name);
+        WARN_AT(inst_conf, ki->line,
+                "instance %s tracks no track_file: the agent's health signal never "
+                "reaches keepalived (add track_file { NAME weight 0 })\n", ki->name);
         warnings++;
     }
     if (ki->notify_scripts && !ki->notify_fifo) {
-        PUT("warning: instance %s uses notify scripts and no notify_fifo: set global_defs { "
-            "notify_fifo PATH } and [keepalived] notify_fifo so the daemon reads state changes "
-            "in order, without a fork per change\n", ki->name);
+        WARN_AT(inst_conf, ki->line,
+                "instance %s uses notify scripts and no notify_fifo: set global_defs { "
+                "notify_fifo PATH } and [keepalived] notify_fifo so the daemon reads state changes "
+                "in order, without a fork per change\n", ki->name);
         warnings++;
     } else if (!ki->notify_fifo) {
-        PUT("warning: no notify_fifo in global_defs: the agent learns of state changes only "
-            "from the VIP watch (set notify_fifo PATH and [keepalived] notify_fifo)\n");
+        WARN_AT(glob_conf, glob_line,
+                "no notify_fifo in global_defs: the agent learns of state changes only "
+                "from the VIP watch (set notify_fifo PATH and [keepalived] notify_fifo)\n");
         warnings++;
     } else if (!ki->fifo_states_on_reload) {
-        PUT("warning: no fifo_write_vrrp_states_on_reload in global_defs: after a reload "
-            "keepalived writes nothing to the FIFO for a state that did not change, so the "
-            "agent cannot confirm it (add it to global_defs; keepalived 2.2.5 or later)\n");
+        WARN_AT(glob_conf, glob_line,
+                "no fifo_write_vrrp_states_on_reload in global_defs: after a reload "
+                "keepalived writes nothing to the FIFO for a state that did not change, so the "
+                "agent cannot confirm it (add it to global_defs; keepalived 2.2.5 or later)\n");
         warnings++;
     }
     if (ki->nopreempt)
@@ -333,22 +354,25 @@ int keepalived_conf_report(const struct keepalived_instance *ki, char *out, size
     bool scripts = ki->notify_scripts || ki->tracks_script;
     bool root_scripts = strcmp(ki->script_user, "root") == 0;
     if (scripts && !root_scripts && (ki->script_user[0] || ki->script_security)) {
-        PUT("warning: instance %s runs scripts as %s%s: as any user but root, `check` and "
-            "`notify` cannot read a 0600 agent.conf or password file, nor use the control "
-            "socket (set global_defs { script_user root }, or use the track file and notify "
-            "FIFO)\n", ki->name, ki->script_user[0] ? ki->script_user : "keepalived_script",
-            ki->script_security ? " (enable_script_security)" : "");
+        WARN_AT(inst_conf, ki->line,
+                "instance %s runs scripts as %s%s: as any user but root, `check` and "
+                "`notify` cannot read a 0600 agent.conf or password file, nor use the control "
+                "socket (set global_defs { script_user root }, or use the track file and notify "
+                "FIFO)\n", ki->name, ki->script_user[0] ? ki->script_user : "keepalived_script",
+                ki->script_security ? " (enable_script_security)" : "");
         warnings++;
     } else if (scripts && !root_scripts) {
         PUT("note: with no script_user, keepalived runs scripts as keepalived_script if that "
             "user exists, else as root: set global_defs { script_user root } to choose\n");
     }
     if (ki->old_track_keyword) {
-        PUT("warning: vrrp_track_file is the keyword of keepalived before 2.1; the agent needs "
-            "2.1 or later (top-level track_file; install a newer keepalived and rename the "
-            "block)\n");
+        WARN_AT(inst_conf, ki->line,
+                "vrrp_track_file is the keyword of keepalived before 2.1; the agent needs "
+                "2.1 or later (top-level track_file; install a newer keepalived and rename the "
+                "block)\n");
         warnings++;
     }
+#undef WARN_AT
 #undef PUT
     return warnings;
 }
@@ -367,36 +391,43 @@ int keepalived_conf_cross_check(const struct keepalived_instance *ki, const char
                               file, line),                                                    \
      used += (size_t)snprintf(out + used, used < size ? size - used : 0, __VA_ARGS__), warnings++)
     if (ki->track_name[0] && !ki->track_path[0]) {
-        WARN(track_conf, ki->track_line, "instance %s tracks '%s', but no top-level track_file %s { file "
+        WARN(track_conf, ki->track_line,
+             "instance %s tracks '%s', but no top-level track_file %s { file "
              "%s } defines it: keepalived ignores the entry (add the block)\n", ki->name,
              ki->track_name, ki->track_name, agent_track_file);
     } else if (ki->track_name[0] && strcmp(ki->track_path, agent_track_file) != 0) {
-        WARN(track_conf, ki->track_line, "instance %s tracks %s, but the agent writes %s ([check] "
+        WARN(track_conf, ki->track_line,
+             "instance %s tracks %s, but the agent writes %s ([check] "
              "track_file): keepalived never sees the agent's health (make them the same)\n",
              ki->name, ki->track_path, agent_track_file);
     }
     if (ki->track_name[0] && ki->track_weight != 0) {
-        WARN(track_conf, ki->track_line, "instance %s tracks %s with weight %d: a failure only lowers the "
+        WARN(track_conf, ki->track_line,
+             "instance %s tracks %s with weight %d: a failure only lowers the "
              "priority instead of putting the instance in FAULT, and the VIP may stay on a node "
              "whose Redis is down (use weight 0)\n", ki->name, ki->track_name,
              ki->track_weight);
     } else if (ki->track_name[0] && ki->track_reverse && agent_healthy_value == 0) {
-        WARN(track_conf, ki->track_line, "instance %s tracks %s with weight 0 reverse, but the "
+        WARN(track_conf, ki->track_line,
+             "instance %s tracks %s with weight 0 reverse, but the "
              "agent writes 0 when healthy: keepalived takes that for a fault (set [check] "
              "healthy_value = 1 and fail_value = 0, or drop reverse)\n", ki->name,
              ki->track_name);
     } else if (ki->track_name[0] && !ki->track_reverse && agent_healthy_value != 0) {
-        WARN(track_conf, ki->track_line, "instance %s tracks %s with weight 0, but the agent "
+        WARN(track_conf, ki->track_line,
+             "instance %s tracks %s with weight 0, but the agent "
              "writes %d when healthy: keepalived takes that for a fault (add reverse, or set "
              "[check] healthy_value = 0 and a non-zero fail_value)\n", ki->name, ki->track_name,
              agent_healthy_value);
     }
     if (ki->notify_fifo && agent_fifo[0] && strcmp(ki->fifo_path, agent_fifo) != 0) {
-        WARN(fifo_conf, ki->fifo_line, "keepalived writes state changes to %s, but the agent reads %s "
+        WARN(fifo_conf, ki->fifo_line,
+             "keepalived writes state changes to %s, but the agent reads %s "
              "([keepalived] notify_fifo): the agent never hears them (make them the same)\n",
              ki->fifo_path, agent_fifo);
     } else if (ki->notify_fifo && !agent_fifo[0]) {
-        WARN(fifo_conf, ki->fifo_line, "keepalived writes state changes to %s, but [keepalived] "
+        WARN(fifo_conf, ki->fifo_line,
+             "keepalived writes state changes to %s, but [keepalived] "
              "notify_fifo is empty: nobody reads them (set it to %s)\n", ki->fifo_path,
              ki->fifo_path);
     }

@@ -12,6 +12,9 @@
 struct keepalived_instance {
     char name[128];
     int line;              /* of its vrrp_instance keyword */
+    char conf[KEEPALIVED_PATH_MAX]; /* the file of that line (see track_conf) */
+    int global_line;       /* of global_defs, 0 when there is none */
+    char global_conf[KEEPALIVED_PATH_MAX];
     int priority;          /* keepalived's default 100 */
     double advert_int;     /* seconds, default 1 */
     int vrrp_version;      /* the instance's `version`, else global_defs vrrp_version, else 2 */
@@ -56,9 +59,11 @@ double keepalived_effective_advert(const struct keepalived_instance *ki);
 double keepalived_skew_seconds(const struct keepalived_instance *ki);
 double keepalived_silent_master_seconds(const struct keepalived_instance *ki);
 
-/* Write the report (timings, then one "warning:" line per slow or missing piece)
- * into out. Returns the number of warnings. */
-int keepalived_conf_report(const struct keepalived_instance *ki, char *out, size_t size);
+/* Write the report (timings, then one "warning: FILE:LINE: ... (fix)" line per slow or
+ * missing piece) into out; conf_path names the file when the text had no marks.
+ * Returns the number of warnings. */
+int keepalived_conf_report(const struct keepalived_instance *ki, const char *conf_path,
+                           char *out, size_t size);
 
 /* What the agent writes and reads, against what keepalived reads and writes: the
  * track file's path and weight, the FIFO's path. One "warning: FILE:LINE: ... (fix)"

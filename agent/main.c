@@ -278,7 +278,7 @@ static int report_keepalived(const struct config *cfg) {
                 cfg->path, cfg->keepalived.config, err);
         return EXIT_CONFIG;
     }
-    keepalived_conf_report(&ki, report, sizeof(report));
+    keepalived_conf_report(&ki, cfg->keepalived.config, report, sizeof(report));
     size_t used = strlen(report);
     keepalived_conf_cross_check(&ki, cfg->keepalived.config, cfg->check.track_file,
                                 cfg->check.healthy_value, cfg->keepalived.notify_fifo,

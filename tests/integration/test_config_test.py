@@ -42,14 +42,14 @@ def test_customary_low_priorities_warn_with_the_fix(tmp_path):
     r = run_agent("config-test", config=config_for(tmp_path, slow))
     assert r.returncode == 0
     assert "0.648 s after a Redis or Valkey fault on the peer" in r.stdout
-    assert ("warning: priority 90: skew 0.65 s; raise both priorities above 240 "
+    assert (": priority 90: skew 0.65 s; raise both priorities above 240 "
             "(e.g. 254 and 250) to cut it to 0.023 s") in r.stdout
 
 
 def test_subsecond_advert_without_vrrp3_is_whole_seconds(tmp_path):
     v2 = SHIPPED.replace("vrrp_version 3", "").replace("advert_int 1", "advert_int 0.1")
     r = run_agent("config-test", config=config_for(tmp_path, v2))
-    assert "warning: advert_int 0.1 needs vrrp_version 3" in r.stdout
+    assert ": advert_int 0.1 needs vrrp_version 3" in r.stdout
     assert "3.008 s after the peer host crashes" in r.stdout
 
 
@@ -64,8 +64,8 @@ def test_missing_track_file_and_notify_scripts_warn(tmp_path):
     text = text.replace("    track_file {\n        redis_health weight 0 reverse\n    }\n",
                         "    notify_master /usr/local/bin/redis-master.sh\n")
     r = run_agent("config-test", config=config_for(tmp_path, text))
-    assert "warning: instance VI_1 tracks no track_file" in r.stdout
-    assert "warning: instance VI_1 uses notify scripts and no notify_fifo" in r.stdout
+    assert ": instance VI_1 tracks no track_file" in r.stdout
+    assert ": instance VI_1 uses notify scripts and no notify_fifo" in r.stdout
 
 
 def test_fifo_without_states_on_reload_warns_with_the_fix(tmp_path):
@@ -73,7 +73,7 @@ def test_fifo_without_states_on_reload_warns_with_the_fix(tmp_path):
     assert text != SHIPPED
     r = run_agent("config-test", config=config_for(tmp_path, text))
     assert r.returncode == 0
-    assert ("warning: no fifo_write_vrrp_states_on_reload in global_defs: after a reload "
+    assert (": no fifo_write_vrrp_states_on_reload in global_defs: after a reload "
             "keepalived writes nothing") in r.stdout
     assert "add it to global_defs; keepalived 2.2.5 or later" in r.stdout
 
@@ -149,13 +149,13 @@ def test_instance_version_overrides_global_defs(tmp_path):
     text = text.replace("advert_int 1", "advert_int 0.5")
     r = run_agent("config-test", config=config_for(tmp_path, text))
     assert "advert_int 0.5 s, VRRPv2" in r.stdout
-    assert "warning: advert_int 0.5 needs vrrp_version 3" in r.stdout
+    assert ": advert_int 0.5 needs vrrp_version 3" in r.stdout
 
 
 def test_pre_2_1_track_keyword_warns_with_the_fix(tmp_path):
     text = SHIPPED.replace("track_file redis_health {", "vrrp_track_file redis_health {")
     r = run_agent("config-test", config=config_for(tmp_path, text))
-    assert "warning: vrrp_track_file is the keyword of keepalived before 2.1" in r.stdout
+    assert ": vrrp_track_file is the keyword of keepalived before 2.1" in r.stdout
 
 
 def test_includes_are_followed_and_warnings_name_the_included_file(tmp_path):
@@ -188,7 +188,7 @@ def test_scripts_run_as_another_user_warn_with_the_fix(tmp_path):
     text = SHIPPED.replace("script_user root", "script_user nobody")
     text = text.replace("    track_file {\n", "    notify /usr/sbin/redis-vrrp-agent\n    track_file {\n", 1)
     r = run_agent("config-test", config=config_for(tmp_path, text))
-    assert ("warning: instance VI_1 runs scripts as nobody: as any user but root, `check` and "
+    assert (": instance VI_1 runs scripts as nobody: as any user but root, `check` and "
             "`notify` cannot read a 0600 agent.conf") in r.stdout
     secure = text.replace("script_user nobody", "enable_script_security")
     r = run_agent("config-test", config=config_for(tmp_path, secure))
@@ -209,3 +209,15 @@ def test_check_refused_a_root_only_file_names_the_user_and_the_fix(tmp_path):
     assert r.returncode == 2
     assert f"{config}: cannot open config: Permission denied" in r.stderr
     assert "running as user nobody" in r.stderr and "script_user root" in r.stderr
+
+
+def test_instance_warnings_name_keepalived_file_and_the_instance_line(tmp_path):
+    slow = SHIPPED.replace("priority 254", "priority 90")
+    r = run_agent("config-test", config=config_for(tmp_path, slow))
+    line = line_of(slow, "vrrp_instance VI_1")
+    assert f"# warning: {tmp_path / 'keepalived.conf'}:{line}: priority 90: skew 0.65 s" in r.stdout
+    no_reload = SHIPPED.replace("    fifo_write_vrrp_states_on_reload\n", "")
+    r = run_agent("config-test", config=config_for(tmp_path, no_reload))
+    line = line_of(no_reload, "global_defs")
+    assert (f"# warning: {tmp_path / 'keepalived.conf'}:{line}: no "
+            "fifo_write_vrrp_states_on_reload") in r.stdout

@@ -146,10 +146,11 @@ static void test_preemption_version_and_scripts_are_read(void **state) {
     assert_true(ki.notify_scripts);
     assert_true(ki.old_track_keyword);
     char out[4096];
-    int warnings = keepalived_conf_report(&ki, out, sizeof(out));
+    int warnings = keepalived_conf_report(&ki, "k.conf", out, sizeof(out));
     assert_true(warnings >= 2);
     assert_non_null(strstr(out, "runs scripts as keepalived_script (enable_script_security)"));
-    assert_non_null(strstr(out, "warning: vrrp_track_file is the keyword of keepalived before 2.1"));
+    assert_non_null(strstr(out, "warning: k.conf:7: vrrp_track_file is the keyword of keepalived "
+                                "before 2.1"));
     assert_non_null(strstr(out, "note: nopreempt"));
 }
 
