@@ -122,6 +122,14 @@ class BootedHost:
                                  f"{r.returncode}: {r.stderr.strip() or r.stdout.strip()}")
         return r
 
+    def apt_install(self, deb):
+        """`apt install ./redis-vrrp-agent_VERSION_ARCH.deb`, offline: the image already
+        has every dependency (and the host has no route out). Returns apt's output."""
+        shutil.copy(deb, self.path(f"/root/{deb.name}"))
+        r = self.run("env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y",
+                     f"/root/{deb.name}")
+        return r.stdout + r.stderr
+
     def write(self, path, text, mode=0o644):
         """Write a file inside the host (through its root, as root)."""
         target = self.path(path)

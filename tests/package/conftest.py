@@ -26,15 +26,6 @@ def need(variable):
     return Path(value)
 
 
-def install_deb(host, deb):
-    """`apt install ./redis-vrrp-agent_VERSION_ARCH.deb`, offline: the image already
-    has every dependency (and the hosts have no route out). Returns apt's output."""
-    shutil.copy(deb, host.path(f"/root/{deb.name}"))
-    r = host.run("env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y",
-                 f"/root/{deb.name}")
-    return r.stdout + r.stderr
-
-
 def configure(host, password):
     """The README's steps for one host, in order."""
     # 1. Redis: reachable by the peer, password-protected, replicating with it.
@@ -74,7 +65,7 @@ class Pair:
             host.create()
             host.boot()
         for host in self.hosts.values():
-            output = install_deb(host, deb)
+            output = host.apt_install(deb)
             self.fresh_install[host.name] = {
                 "apt": output,
                 **host.show("redis-vrrp-agent", "ActiveState", "Result", "ConditionResult",

@@ -184,7 +184,6 @@ def test_a_killed_agent_on_the_master_fails_closed_and_then_its_redis_dies(pair,
 
 
 def test_upgrade_keeps_the_changed_config_and_restarts_the_agent(pair, deb):
-    from conftest import install_deb
     host = pair.hosts["b"]
     conf = host.path("/etc/redis-vrrp-agent/agent.conf")
     logrotate = host.path("/etc/logrotate.d/redis-vrrp-agent")
@@ -192,7 +191,7 @@ def test_upgrade_keeps_the_changed_config_and_restarts_the_agent(pair, deb):
     logrotate.write_text(logrotate.read_text().replace("rotate 8", "rotate 30"))
     configs = conf.read_text(), logrotate.read_text()
     pid = host.show(UNIT, "MainPID")["MainPID"]
-    print(install_deb(host, deb).strip().splitlines()[-1])
+    print(host.apt_install(deb).strip().splitlines()[-1])
     assert (conf.read_text(), logrotate.read_text()) == configs
     version = host.run("dpkg-query", "-W", "-f=${Version}", UNIT).stdout
     assert version == deb.name.split("_")[1], version
