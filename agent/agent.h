@@ -13,6 +13,7 @@
 #include "control.h"
 #include "local_watch.h"
 #include "notification.h"
+#include "loop_stats.h"
 #include "notify_fifo.h"
 #include "peer_watch.h"
 #include "reconcile.h"
@@ -70,6 +71,7 @@ struct agent {
     bool reload_requested;
     bool quitting;
     char last_status[200];
+    struct loop_stats loop; /* how long each dispatched callback ran */
 };
 
 #endif

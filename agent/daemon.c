@@ -380,6 +380,29 @@ static int start_components(struct agent *a) {
     return 0;
 }
 
+/* sd_event_loop(), one dispatch at a time, so that each callback's duration is
+ * measured (sd_event_dispatch runs exactly one event source). Returns the exit code
+ * given to sd_event_exit(), or a negative errno. */
+static int run_loop(struct agent *a) {
+    for (;;) {
+        int r = sd_event_prepare(a->event);
+        if (r == 0)
+            r = sd_event_wait(a->event, UINT64_MAX);
+        if (r > 0) {
+            uint64_t start = monotonic_usec();
+            r = sd_event_dispatch(a->event);
+            loop_stats_record(&a->loop, monotonic_usec() - start);
+        }
+        if (r < 0)
+            return log_error("event loop: %s", strerror(-r)), r;
+        if (sd_event_get_state(a->event) == SD_EVENT_FINISHED) {
+            int code = 0;
+            r = sd_event_get_exit_code(a->event, &code);
+            return r < 0 ? r : code;
+        }
+    }
+}
+
 static void apply_reload(struct agent *a) {
     struct config next;
     char err[1024];
@@ -487,7 +510,7 @@ int daemon_run(const struct config *cfg, const char *config_path) {
         r = start_components(a);
     if (r >= 0) {
         log_state("agent started (config %s, run_dir %s)", config_path, a->cfg.agent.run_dir);
-        r = sd_event_loop(a->event);
+        r = run_loop(a);
     }
     if (a->transition_running)
         transition_release(&a->transition);

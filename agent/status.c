@@ -68,6 +68,9 @@ void status_format_text(const struct agent *a, char *buf, size_t size) {
     put(&o, "split brain:  %s\n", a->split_brain ? "YES: both nodes are masters"
                                    : a->split_brain_last_seen ? "no (there was one earlier)"
                                                               : "no");
+    put(&o, "event loop:   longest callback %.1f ms, 99%% under %.1f ms (%llu callbacks)\n",
+        a->loop.max_usec / 1000.0, loop_stats_percentile_usec(&a->loop, 99) / 1000.0,
+        (unsigned long long)a->loop.callbacks);
     if (a->transition_running)
         put(&o, "transition:   %s running (%s)\n", vrrp_state_to_string(a->transition.target),
             a->transition.id);
@@ -122,6 +125,9 @@ void status_format_json(const struct agent *a, char *buf, size_t size) {
         a->maintenance ? "true" : "false", a->split_brain ? "true" : "false",
         (long long)a->split_brain_last_seen);
 
+    put(&o, ",\"loop\":{\"callbacks\":%llu,\"max_stall_ms\":%.3f,\"p99_stall_ms\":%.3f}",
+        (unsigned long long)a->loop.callbacks, a->loop.max_usec / 1000.0,
+        loop_stats_percentile_usec(&a->loop, 99) / 1000.0);
     put(&o, ",\"transition\":{\"running\":%s,\"count\":%lu,\"last\":",
         a->transition_running ? "true" : "false", a->transitions_started);
     if (a->last.valid) {
@@ -142,7 +148,7 @@ void status_format_json(const struct agent *a, char *buf, size_t size) {
 }
 
 int status_write_metrics(const struct agent *a, const char *path) {
-    char buf[2048];
+    char buf[4096];
     struct out o = { buf, sizeof(buf), 0 };
     put(&o, "# HELP redis_vrrp_agent_healthy Local Redis or Valkey healthy (1) or not (0).\n"
             "# TYPE redis_vrrp_agent_healthy gauge\n"
@@ -166,6 +172,12 @@ int status_write_metrics(const struct agent *a, const char *path) {
     put(&o, "# HELP redis_vrrp_agent_split_brain Both nodes are masters.\n"
             "# TYPE redis_vrrp_agent_split_brain gauge\n"
             "redis_vrrp_agent_split_brain %d\n", a->split_brain ? 1 : 0);
+    put(&o, "# HELP redis_vrrp_agent_loop_stall_seconds Longest single event-loop callback "
+            "since start, and the 99th percentile.\n"
+            "# TYPE redis_vrrp_agent_loop_stall_seconds gauge\n"
+            "redis_vrrp_agent_loop_stall_seconds{stat=\"max\"} %.6f\n"
+            "redis_vrrp_agent_loop_stall_seconds{stat=\"p99\"} %.6f\n",
+        a->loop.max_usec / 1e6, loop_stats_percentile_usec(&a->loop, 99) / 1e6);
     buf[o.used > 0 && buf[o.used - 1] == '\n' ? o.used - 1 : o.used] = '\0';
     return run_dir_write_file(path, buf);
 }

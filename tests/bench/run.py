@@ -1,5 +1,5 @@
 """make bench: every benchmark, printed. `run.py SECTION...` runs only those
-(check, notify, daemon, lab). Nothing here is a pass/fail test."""
+(check, notify, daemon, loop, lab). Nothing here is a pass/fail test."""
 import sys
 from pathlib import Path
 
@@ -9,11 +9,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import local  # noqa: E402
 
-ALL = ["check", "notify", "daemon", "lab"]
+ALL = ["check", "notify", "daemon", "loop", "lab"]
 
 if __name__ == "__main__":
     sections = sys.argv[1:] or ALL
     local.main(sections)
+    if "loop" in sections:
+        import loop_stall  # noqa: E402
+        loop_stall.main()
     if "lab" in sections:
         import failover  # noqa: E402
         failover.main()
