@@ -475,6 +475,32 @@ def test_notify_command_hands_over_to_the_running_daemon(redis_factory, daemons)
     d.stop()
 
 
+def test_the_loops_longest_callback_is_measured(redis_factory, daemons, dead_port):
+    """A local Redis stopped for longer than the command timeout: the check that
+    waits for it shows as a long callback in status and in the metrics file."""
+    local = redis_factory("local", extra=[FAST_FULL_SYNC]).start()
+    d = daemons("agent", local.port, dead_port)
+    metrics = d.dir / "metrics.prom"
+    d.write_config({"redis": {"command_timeout_ms": 300}, "metrics": {"textfile": metrics}})
+    d.start()
+    before = d.wait_status("some callbacks", lambda s: s["loop"]["callbacks"] > 10)["loop"]
+    assert before["max_stall_ms"] < 250, before
+    local.kill(signal.SIGSTOP)
+    try:
+        d.wait_track(1, timeout=10)
+    finally:
+        local.kill(signal.SIGCONT)
+    loop = d.status()["loop"]
+    assert loop["max_stall_ms"] >= 250, loop
+    assert 0 < loop["p99_stall_ms"] <= loop["max_stall_ms"], loop
+    assert loop["callbacks"] > before["callbacks"]
+    wait_for("the metrics file to carry the stall",
+             lambda: 'redis_vrrp_agent_loop_stall_seconds{stat="max"} 0.' in metrics.read_text()
+             and float(metrics.read_text().split('stat="max"} ')[1].split()[0]) >= 0.25, 10)
+    assert "event loop:   longest callback" in d.cli("status", timeout=10).stdout
+    d.stop()
+
+
 def test_status_json_reports_state_and_last_transition(redis_factory, daemons):
     peer = redis_factory("peer", extra=[FAST_FULL_SYNC]).start()
     local = redis_factory("local", extra=[FAST_FULL_SYNC]).start()
