@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_TOKEN 128
+/* As long as a path may be (KEEPALIVED_PATH_MAX): a longer one would be cut and
+ * then differ from agent.conf's. */
+#define MAX_TOKEN KEEPALIVED_PATH_MAX
 
 struct lexer {
     const char *p;
@@ -20,9 +22,10 @@ struct lexer {
 /* A file marker (keepalived_include.h) at p: take its file and line, and stop at its
  * newline, which the caller then counts as the line break before line N. */
 static void read_mark(struct lexer *lx) {
-    const char *path = lx->p + 1, *sep = strchr(path, KEEPALIVED_MARK_LINE);
+    const char *path = lx->p + 1;
     const char *end = lx->p + strcspn(lx->p, "\n");
-    if (!sep || sep > end) {
+    const char *sep = memchr(path, KEEPALIVED_MARK_LINE, (size_t)(end - path));
+    if (!sep) {
         lx->p = end;
         return;
     }
@@ -57,8 +60,10 @@ static bool next_token(struct lexer *lx, char *tok) {
     static const char stops[] = { ' ', '\t', '\r', '\n', '{', '}', '#', '!', KEEPALIVED_MARK, 0 };
     size_t len = (*lx->p == '{' || *lx->p == '}') ? 1 : strcspn(lx->p, stops);
     size_t copy = len < MAX_TOKEN - 1 ? len : MAX_TOKEN - 1;
-    memcpy(tok, lx->p, copy);
-    tok[copy] = '\0';
+    /* keepalived takes "quoted" words without their quotes. */
+    bool quoted = copy >= 2 && lx->p[0] == '"' && lx->p[copy - 1] == '"';
+    memcpy(tok, lx->p + quoted, copy - 2 * quoted);
+    tok[copy - 2 * quoted] = '\0';
     lx->p += len;
     return true;
 }
@@ -66,7 +71,8 @@ static bool next_token(struct lexer *lx, char *tok) {
 /* The value after a keyword, on the same line (keepalived is line-oriented). */
 static bool value_after(struct lexer *lx, char *tok) {
     struct lexer save = *lx;
-    if (next_token(lx, tok) && !lx->line_start)
+    /* A brace is the block's, never a value: `name weight 0 }` ends the block. */
+    if (next_token(lx, tok) && !lx->line_start && strcmp(tok, "{") != 0 && strcmp(tok, "}") != 0)
         return true;
     *lx = save;
     tok[0] = '\0';
@@ -88,6 +94,7 @@ struct parse {
     enum block block;
     bool in_wanted;        /* inside the wanted instance */
     bool in_instance_track; /* inside its track_file { } block */
+    bool track_entry_next;  /* the next word there starts an entry (after `{` or a line break) */
     bool found;
     struct keepalived_instance ki;
     /* Global settings, applied at the end: global_defs may follow the instance. */
@@ -212,7 +219,9 @@ static void keyword(struct parse *ps, const char *tok, const char *instance) {
                      val);
     } else if (ps->in_wanted && ps->depth == 1) {
         instance_keyword(ps, tok);
-    } else if (ps->in_wanted && ps->in_instance_track && ps->depth == 2 && ps->lx.line_start) {
+    } else if (ps->in_wanted && ps->in_instance_track && ps->depth == 2 &&
+               (ps->lx.line_start || ps->track_entry_next)) {
+        ps->track_entry_next = false;
         instance_track_entry(ps, tok);
     }
 }
@@ -227,6 +236,7 @@ int keepalived_conf_find(const char *text, const char *instance, struct keepaliv
     while (next_token(&ps.lx, tok)) {
         if (strcmp(tok, "{") == 0) {
             ps.depth++;
+            ps.track_entry_next = ps.in_instance_track && ps.depth == 2;
         } else if (strcmp(tok, "}") == 0) {
             if (ps.depth == 2)
                 ps.in_instance_track = false;

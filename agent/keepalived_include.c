@@ -2,10 +2,13 @@
 #include "keepalived_include.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define MAX_INCLUDE_DEPTH 8
 
@@ -82,11 +85,26 @@ static int load(struct loader *ld, const char *path, int depth) {
                  MAX_INCLUDE_DEPTH);
         return -ELOOP;
     }
-    FILE *f = fopen(path, "re");
-    if (!f) {
+    /* The marks carry the path: a name with a newline or a mark byte would forge one. */
+    if (strpbrk(path, "\n\001\002")) {
+        snprintf(ld->err, ld->err_size, "included file name with a newline or control byte: "
+                 "%.200s", path);
+        return -EINVAL;
+    }
+    /* Only regular files: a FIFO (the notify FIFO itself, matched by a glob) would
+     * block, a device never end. O_NONBLOCK so that not even the open blocks. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
         int e = errno;
         snprintf(ld->err, ld->err_size, "%s: %s", path, strerror(e));
         return -e;
+    }
+    struct stat st;
+    FILE *f = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? fdopen(fd, "r") : NULL;
+    if (!f) {
+        close(fd);
+        snprintf(ld->err, ld->err_size, "%s: not a regular file", path);
+        return -EINVAL;
     }
     int r = put_mark(ld, path, 1);
     char *line = NULL;

@@ -1,5 +1,6 @@
 """`config-test` on keepalived configs: the expected VIP move times and the
 warnings that say how to make them short."""
+import os
 import subprocess
 
 from helpers import AGENT, ROOT, run_agent, write_config
@@ -221,3 +222,11 @@ def test_instance_warnings_name_keepalived_file_and_the_instance_line(tmp_path):
     line = line_of(no_reload, "global_defs")
     assert (f"# warning: {tmp_path / 'keepalived.conf'}:{line}: no "
             "fifo_write_vrrp_states_on_reload") in r.stdout
+
+
+def test_an_include_that_matches_a_fifo_is_refused_without_blocking(tmp_path):
+    (tmp_path / "conf.d").mkdir()
+    os.mkfifo(tmp_path / "conf.d" / "notify.fifo")
+    r = run_agent("config-test", config=config_for(tmp_path, SHIPPED + "include conf.d/*\n"))
+    assert r.returncode == 2
+    assert f"{tmp_path / 'conf.d' / 'notify.fifo'}: not a regular file" in r.stderr

@@ -127,6 +127,24 @@ static void test_marks_name_the_included_file_and_its_lines(void **state) {
                                 "tracks health with weight -20"));
 }
 
+/* keepalived's other layouts: a block on one line, a closing brace after a value,
+ * quoted values. */
+static void test_one_line_blocks_and_quotes_are_read(void **state) {
+    (void)state;
+    static const char text[] =
+        "global_defs { notify_fifo \"/run/f\" }\n"
+        "track_file trk { file /run/t }\n"
+        "vrrp_instance VI_1 {\n    track_file { trk weight 0 reverse }\n"
+        "    priority 250 }\n";
+    struct keepalived_instance ki;
+    find(text, &ki);
+    assert_string_equal(ki.track_name, "trk");
+    assert_true(ki.track_reverse);
+    assert_string_equal(ki.track_path, "/run/t");
+    assert_string_equal(ki.fifo_path, "/run/f");
+    assert_int_equal(ki.priority, 250);
+}
+
 static void test_preemption_version_and_scripts_are_read(void **state) {
     (void)state;
     static const char text[] =
@@ -160,6 +178,7 @@ int main(void) {
         cmocka_unit_test(test_cross_check_of_the_shipped_pair_is_silent),
         cmocka_unit_test(test_cross_check_names_file_and_line_of_each_mismatch),
         cmocka_unit_test(test_marks_name_the_included_file_and_its_lines),
+        cmocka_unit_test(test_one_line_blocks_and_quotes_are_read),
         cmocka_unit_test(test_preemption_version_and_scripts_are_read),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
