@@ -54,6 +54,10 @@ static void update_track_file(struct agent *a) {
     if (r < 0)
         log_error("track file %s: %s (keepalived keeps the old value)", a->cfg.check.track_file,
                   strerror(-r));
+    else if (r == TRACK_FILE_REMOVED)
+        log_error("track file %s: cannot write 0: %s; removed it instead, which keepalived "
+                  "reads as 0 (%s)", a->cfg.check.track_file, strerror(a->track.write_error),
+                  a->maintenance ? "maintenance on" : a->local.last.reason);
     else if (r == TRACK_FILE_RESTORED)
         log_warning("track file %s was removed or changed behind the agent's back: wrote %d "
                     "again (%s)", a->cfg.check.track_file, value,

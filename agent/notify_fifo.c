@@ -75,35 +75,36 @@ static int on_readable(sd_event_source *s, int fd, uint32_t revents, void *userd
     return 0;
 }
 
-/* Make sure a FIFO exists at the path and open it (fd and event source). */
-static int open_path(struct notify_fifo *f) {
-    struct stat st;
-    for (int attempt = 0;; attempt++) {
-        if (stat(f->path, &st) == 0) {
-            if (!S_ISFIFO(st.st_mode))
-                return -EEXIST;
-            break;
-        }
-        if (errno != ENOENT)
+/* Make sure a FIFO exists at the path and open it: its fd and event source. */
+static int open_path(struct notify_fifo *f, int *fd_out, sd_event_source **source_out) {
+    int fd = -1;
+    for (int attempt = 0; fd < 0; attempt++) {
+        if (attempt == 3)
+            return -EAGAIN; /* it keeps vanishing and coming back: the next hint retries */
+        if (mkfifo(f->path, 0600) < 0 && errno != EEXIST)
             return -errno;
-        if (mkfifo(f->path, 0600) == 0)
-            break;
-        /* EEXIST: keepalived created it between our stat and mkfifo: use that one. */
-        if (errno != EEXIST || attempt == 2)
+        /* EEXIST: keepalived's, or ours from before. ENOENT on open: unlinked just
+         * now, by a reload under way; try again. */
+        fd = open(f->path, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0 && errno != ENOENT)
             return -errno;
     }
-    int fd = open(f->path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    sd_event_source *source;
-    int r = sd_event_add_io(f->event, &source, fd, EPOLLIN, on_readable, f);
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode)) {
+        close(fd);
+        return -EEXIST;
+    }
+    int r = sd_event_add_io(f->event, source_out, fd, EPOLLIN, on_readable, f);
     if (r < 0) {
         close(fd);
         return r;
     }
-    f->fd = fd;
-    f->source = source;
+    *fd_out = fd;
     return 0;
+}
+
+static const char *open_error(int r) {
+    return r == -EEXIST ? "exists and is not a FIFO" : strerror(-r);
 }
 
 static void close_fd(struct notify_fifo *f) {
@@ -116,22 +117,39 @@ static void close_fd(struct notify_fifo *f) {
 int notify_fifo_follow_path(struct notify_fifo *f) {
     struct stat path_st, fd_st;
     bool missing = stat(f->path, &path_st) < 0;
-    if (missing && errno != ENOENT)
-        return -errno;
+    if (missing && errno != ENOENT) {
+        int r = -errno;
+        if (!f->follow_failing)
+            log_error("notify FIFO %s: %s", f->path, strerror(-r));
+        f->follow_failing = true;
+        return r;
+    }
     if (f->fd >= 0 && !missing && fstat(f->fd, &fd_st) == 0 && path_st.st_dev == fd_st.st_dev &&
         path_st.st_ino == fd_st.st_ino)
         return 0;
-    /* Whatever keepalived wrote into the old one before it let go is still news. */
+    /* The new one first: the old one stays open (keepalived may still write to it)
+     * until there is something to read instead. */
+    int fd;
+    sd_event_source *source;
+    int r = open_path(f, &fd, &source);
+    if (r < 0) {
+        if (!f->follow_failing)
+            log_error("notify FIFO %s: cannot reopen: %s (reading the old one until it can)",
+                      f->path, open_error(r));
+        f->follow_failing = true;
+        return r;
+    }
+    /* Whatever keepalived wrote into the old one before it let go is still news; a
+     * line it left half-written there will never be finished. */
     if (f->fd >= 0)
         drain(f, f->fd);
     close_fd(f);
-    int r = open_path(f);
-    if (r < 0) {
-        log_error("notify FIFO %s: cannot reopen: %s", f->path,
-                  r == -EEXIST ? "exists and is not a FIFO" : strerror(-r));
-        return r;
-    }
+    f->used = 0;
+    f->skipping = false;
+    f->fd = fd;
+    f->source = source;
     f->reopens++;
+    f->follow_failing = false;
     log_info("notify FIFO %s %s (keepalived reloaded or stopped?): %s", f->path,
              missing ? "was removed" : "was replaced by another FIFO",
              missing ? "created it again and reading it" : "reading the new one");
@@ -154,8 +172,12 @@ static int on_dir_event(sd_event_source *s, const struct inotify_event *event, v
 
 static int on_check_timer(sd_event_source *s, uint64_t usec, void *userdata) {
     (void)usec;
-    notify_fifo_follow_path(userdata);
-    timer_arm(s, FOLLOW_CHECK_INTERVAL_USEC);
+    struct notify_fifo *f = userdata;
+    notify_fifo_follow_path(f);
+    int r = timer_arm(s, FOLLOW_CHECK_INTERVAL_USEC);
+    if (r < 0)
+        log_error("notify FIFO %s: cannot re-arm the once-a-second check: %s", f->path,
+                  strerror(-r));
     return 0;
 }
 
@@ -178,7 +200,7 @@ int notify_fifo_open(struct notify_fifo *f, sd_event *event, const char *path,
     f->event = event;
     f->on_notification = on_notification;
     f->userdata = userdata;
-    int r = open_path(f);
+    int r = open_path(f, &f->fd, &f->source);
     if (r < 0)
         return r;
     char dir[4096];

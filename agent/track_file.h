@@ -10,18 +10,20 @@ struct track_file {
     const char *path;
     bool written;    /* a value has been written since start */
     int value;       /* the last value written */
+    int write_error; /* errno of the last failed write, for TRACK_FILE_REMOVED */
 };
 
 void track_file_init(struct track_file *tf, const char *path);
 
-enum { TRACK_FILE_WRITTEN = 1, TRACK_FILE_RESTORED = 2 };
+enum { TRACK_FILE_WRITTEN = 1, TRACK_FILE_RESTORED = 2, TRACK_FILE_REMOVED = 3 };
 
 /* Write `value` atomically (temp file in the same directory, then rename) unless the
  * file already holds it; the first call always writes. The file is read back each
  * time (a few bytes on a tmpfs), so one that was deleted or overwritten is restored
  * at the next check. Returns TRACK_FILE_WRITTEN for a new value, TRACK_FILE_RESTORED
- * when the file lost the value it had been given, 0 when unchanged, or a negative
- * errno. */
+ * when the file lost the value it had been given, TRACK_FILE_REMOVED when 0 could
+ * not be written (write_error says why) and the file was removed instead, which
+ * keepalived reads as 0; 0 when unchanged, or a negative errno. */
 int track_file_set(struct track_file *tf, int value);
 
 #endif

@@ -270,13 +270,14 @@ def test_fail_closed_values_for_weight_0_reverse(redis_factory, daemons, dead_po
 def test_a_removed_or_overwritten_track_file_is_restored_at_the_next_check(redis_factory,
                                                                           daemons, dead_port):
     local = redis_factory("local", extra=[FAST_FULL_SYNC]).start()
-    d = daemons("agent", local.port, dead_port, {"check": {"interval_ms": 50}}).start()
-    d.wait_track(0)
+    d = daemons("agent", local.port, dead_port,
+                {"check": {"interval_ms": 50, "healthy_value": 1, "fail_value": 0}}).start()
+    d.wait_track(1)
     d.track_file.unlink()
-    d.wait_track(0, timeout=5)
-    d.wait_log("was removed or changed behind the agent's back: wrote 0 again")
-    d.track_file.write_text("1\n")
-    d.wait_track(0, timeout=5)
+    d.wait_track(1, timeout=5)
+    d.wait_log("was removed or changed behind the agent's back: wrote 1 again")
+    d.track_file.write_text("0\n")
+    d.wait_track(1, timeout=5)
     d.stop()
 
 
@@ -430,6 +431,28 @@ def test_fifo_removed_by_a_stopping_keepalived_is_created_again(redis_factory, d
     assert stat.S_ISFIFO(d.fifo.stat().st_mode)
     d.wait_log("was removed")
     # keepalived, starting again, opens the existing FIFO and writes.
+    d.write_fifo('INSTANCE "VI_1" MASTER 100\n')
+    wait_role(local, "master")
+    d.stop()
+
+
+def test_a_fifo_path_taken_by_a_regular_file_is_reported_once_then_followed_again(
+        redis_factory, daemons, dead_port):
+    local = redis_factory("local", extra=[FAST_FULL_SYNC]).start()
+    local.client().replicaof("127.0.0.1", dead_port)
+    d = daemons("agent", local.port, dead_port).start()
+
+    d.fifo.unlink()
+    d.fifo.write_text("not a FIFO\n")
+    d.wait_log("cannot reopen: exists and is not a FIFO")
+    # The once-a-second check goes on, but says so once: a window of three checks
+    # (a measurement of what is logged, not a wait for a state).
+    time.sleep(3)
+    assert d.log().count("cannot reopen") == 1, d.log()
+
+    d.fifo.unlink()
+    wait_for("the daemon to create the FIFO again",
+             lambda: d.fifo.exists() and stat.S_ISFIFO(d.fifo.stat().st_mode), 5)
     d.write_fifo('INSTANCE "VI_1" MASTER 100\n')
     wait_role(local, "master")
     d.stop()
