@@ -99,7 +99,7 @@ struct parse {
     struct keepalived_instance ki;
     /* Global settings, applied at the end: global_defs may follow the instance. */
     int version;
-    bool fifo, states_on_reload, old_track_keyword, script_security;
+    bool states_on_reload, old_track_keyword, script_security;
     char script_user[64];
     char fifo_path[KEEPALIVED_PATH_MAX], fifo_conf[KEEPALIVED_PATH_MAX];
     int fifo_line;
@@ -151,12 +151,11 @@ static void global_keyword(struct parse *ps, const char *tok) {
         ps->version = atoi(val);
     } else if (strcmp(tok, "notify_fifo") == 0 || strcmp(tok, "vrrp_notify_fifo") == 0) {
         /* notify_fifo is what the agent configures; vrrp_notify_fifo only if it is absent. */
-        if (value_after(&ps->lx, val) && (!ps->fifo || strcmp(tok, "notify_fifo") == 0)) {
+        if (value_after(&ps->lx, val) && (!ps->fifo_path[0] || strcmp(tok, "notify_fifo") == 0)) {
             snprintf(ps->fifo_path, sizeof(ps->fifo_path), "%s", val);
             snprintf(ps->fifo_conf, sizeof(ps->fifo_conf), "%s", ps->lx.file);
             ps->fifo_line = ps->lx.line;
         }
-        ps->fifo = true;
     } else if (strcmp(tok, "fifo_write_vrrp_states_on_reload") == 0) {
         ps->states_on_reload = true;
     } else if (strcmp(tok, "vrrp_startup_delay") == 0 && value_after(&ps->lx, val)) {
@@ -178,7 +177,7 @@ static void instance_keyword(struct parse *ps, const char *tok) {
     else if (strcmp(tok, "version") == 0 && value_after(&ps->lx, val))
         ki->vrrp_version = atoi(val);
     else if (strcmp(tok, "track_file") == 0)
-        ki->tracks_file = true, ps->in_instance_track = true;
+        ps->in_instance_track = true;
     else if (strcmp(tok, "track_script") == 0)
         ki->tracks_script = true;
     else if (strcmp(tok, "nopreempt") == 0)
@@ -261,7 +260,6 @@ int keepalived_conf_find(const char *text, const char *instance, struct keepaliv
     }
     if (!out->vrrp_version)
         out->vrrp_version = ps.version;
-    out->notify_fifo = ps.fifo;
     out->fifo_states_on_reload = ps.states_on_reload;
     out->startup_delay = ps.startup_delay;
     out->old_track_keyword = ps.old_track_keyword;
@@ -328,19 +326,19 @@ int keepalived_conf_report(const struct keepalived_instance *ki, const char *con
         PUT("note: a crashed host is noticed after 3 adverts; advert_int 0.1 with vrrp_version 3 "
             "cuts that to about 0.3 s, at the cost of 10 adverts a second\n");
     }
-    if (!ki->tracks_file) {
+    if (!ki->track_name[0]) {
         WARN_AT(inst_conf, ki->line,
                 "instance %s tracks no track_file: the agent's health signal never "
                 "reaches keepalived (add track_file { NAME weight 0 })\n", ki->name);
         warnings++;
     }
-    if (ki->notify_scripts && !ki->notify_fifo) {
+    if (ki->notify_scripts && !ki->fifo_path[0]) {
         WARN_AT(inst_conf, ki->line,
                 "instance %s uses notify scripts and no notify_fifo: set global_defs { "
                 "notify_fifo PATH } and [keepalived] notify_fifo so the daemon reads state changes "
                 "in order, without a fork per change\n", ki->name);
         warnings++;
-    } else if (!ki->notify_fifo) {
+    } else if (!ki->fifo_path[0]) {
         WARN_AT(glob_conf, glob_line,
                 "no notify_fifo in global_defs: the agent learns of state changes only "
                 "from the VIP watch (set notify_fifo PATH and [keepalived] notify_fifo)\n");
@@ -430,12 +428,12 @@ int keepalived_conf_cross_check(const struct keepalived_instance *ki, const char
              "[check] healthy_value = 0 and a non-zero fail_value)\n", ki->name, ki->track_name,
              agent_healthy_value);
     }
-    if (ki->notify_fifo && agent_fifo[0] && strcmp(ki->fifo_path, agent_fifo) != 0) {
+    if (ki->fifo_path[0] && agent_fifo[0] && strcmp(ki->fifo_path, agent_fifo) != 0) {
         WARN(fifo_conf, ki->fifo_line,
              "keepalived writes state changes to %s, but the agent reads %s "
              "([keepalived] notify_fifo): the agent never hears them (make them the same)\n",
              ki->fifo_path, agent_fifo);
-    } else if (ki->notify_fifo && !agent_fifo[0]) {
+    } else if (ki->fifo_path[0] && !agent_fifo[0]) {
         WARN(fifo_conf, ki->fifo_line,
              "keepalived writes state changes to %s, but [keepalived] "
              "notify_fifo is empty: nobody reads them (set it to %s)\n", ki->fifo_path,

@@ -18,14 +18,12 @@ struct keepalived_instance {
     int priority;          /* keepalived's default 100 */
     double advert_int;     /* seconds, default 1 */
     int vrrp_version;      /* the instance's `version`, else global_defs vrrp_version, else 2 */
-    bool tracks_file;      /* a track_file block in the instance */
     bool notify_scripts;   /* notify, notify_master, ... in the instance */
-    bool notify_fifo;      /* global_defs notify_fifo or vrrp_notify_fifo */
     bool fifo_states_on_reload; /* global_defs fifo_write_vrrp_states_on_reload */
     bool nopreempt;
     double preempt_delay;  /* seconds, 0 when unset */
     double startup_delay;  /* global_defs vrrp_startup_delay, seconds */
-    /* The first file the instance tracks: its name and weight in the instance's
+    /* The first file the instance tracks ("" when none): its name and weight in the instance's
      * track_file block, and the path of the top-level track_file block of that name
      * (empty when there is none: keepalived then ignores the entry). */
     char track_name[128];
@@ -33,7 +31,8 @@ struct keepalived_instance {
     bool track_reverse;
     int track_line;
     char track_path[KEEPALIVED_PATH_MAX];
-    char fifo_path[KEEPALIVED_PATH_MAX]; /* global_defs notify_fifo (or vrrp_notify_fifo) */
+    char fifo_path[KEEPALIVED_PATH_MAX]; /* global_defs notify_fifo (or vrrp_notify_fifo); ""
+                                          * when keepalived writes no FIFO */
     int fifo_line;
     /* The files those lines are in (see keepalived_include.h); empty: the text had
      * no markers, so the file config-test was given. */

@@ -158,11 +158,13 @@ static int ask_daemon(const struct config *cfg, const char *request, bool quiet_
     return ok ? 0 : 1;
 }
 
-static const char *daemon_absent_reason(int r) {
+/* Why `command` reached no daemon, and, when the socket refused us, what to do. */
+static void report_no_daemon(const char *command, int r) {
+    fprintf(stderr, "redis-vrrp-agent %s: %s\n", command,
+            r == -ENOENT || r == -ECONNREFUSED ? "no daemon is running for this run_dir"
+                                               : strerror(-r));
     if (r == -EACCES)
         explain_permission();
-    return r == -ENOENT || r == -ECONNREFUSED ? "no daemon is running for this run_dir"
-                                              : strerror(-r);
 }
 
 static int cmd_notify(const struct command_line *cl) {
@@ -231,7 +233,7 @@ static int cmd_status(const struct command_line *cl) {
         return EXIT_CONFIG;
     int r, status = ask_daemon(&cfg, json ? "status --json" : "status", false, &r);
     if (status < 0) {
-        fprintf(stderr, "redis-vrrp-agent status: %s\n", daemon_absent_reason(r));
+        report_no_daemon("status", r);
         return 3; /* like systemctl status: not running */
     }
     return status;
@@ -249,7 +251,7 @@ static int cmd_maintenance(const struct command_line *cl) {
     snprintf(request, sizeof(request), "maintenance %s", cl->argv[0]);
     int r, status = ask_daemon(&cfg, request, false, &r);
     if (status < 0) {
-        fprintf(stderr, "redis-vrrp-agent maintenance: %s\n", daemon_absent_reason(r));
+        report_no_daemon("maintenance", r);
         return 1;
     }
     return status;

@@ -148,7 +148,6 @@ int notify_fifo_follow_path(struct notify_fifo *f) {
     f->skipping = false;
     f->fd = fd;
     f->source = source;
-    f->reopens++;
     f->follow_failing = false;
     log_info("notify FIFO %s %s (keepalived reloaded or stopped?): %s", f->path,
              missing ? "was removed" : "was replaced by another FIFO",

@@ -19,7 +19,6 @@ struct notify_fifo {
     sd_event_source *source;
     sd_event_source *dir_watch;   /* inotify on the FIFO's directory: the reload hint */
     sd_event_source *check_timer; /* the same check, periodically, in case a hint is missed */
-    unsigned long reopens;        /* times the path led to another FIFO and was reopened */
     bool follow_failing;          /* the last follow failed (logged once, until it works) */
     char buf[4096];
     size_t used;

@@ -339,11 +339,18 @@ def test_track_file_fails_while_full_sync_runs_and_clears_once_synced(redis_fact
 # ---- notify FIFO ----
 
 
-def test_fifo_line_drives_transition_and_malformed_lines_are_skipped(redis_factory, daemons,
-                                                                      dead_port):
+def replica_and_daemon(redis_factory, daemons, dead_port):
+    """A local Redis replicating from a master that is not there, and a running
+    daemon for it: a MASTER notification visibly promotes it, a BACKUP one points it
+    back at dead_port."""
     local = redis_factory("local", extra=[FAST_FULL_SYNC]).start()
     local.client().replicaof("127.0.0.1", dead_port)
-    d = daemons("agent", local.port, dead_port).start()
+    return local, daemons("agent", local.port, dead_port).start()
+
+
+def test_fifo_line_drives_transition_and_malformed_lines_are_skipped(redis_factory, daemons,
+                                                                      dead_port):
+    local, d = replica_and_daemon(redis_factory, daemons, dead_port)
 
     d.write_fifo('INSTANCE "VI_1" MASTER 100\n')
     wait_role(local, "master")
@@ -363,9 +370,7 @@ def test_fifo_line_drives_transition_and_malformed_lines_are_skipped(redis_facto
 
 
 def test_fifo_survives_writer_reopening_without_spinning(redis_factory, daemons, dead_port):
-    local = redis_factory("local", extra=[FAST_FULL_SYNC]).start()
-    local.client().replicaof("127.0.0.1", dead_port)
-    d = daemons("agent", local.port, dead_port).start()
+    local, d = replica_and_daemon(redis_factory, daemons, dead_port)
 
     # keepalived restarting: its end of the FIFO closes and opens again, several times.
     for _ in range(5):
@@ -399,9 +404,7 @@ def keepalived_reload_recreates(fifo, lines):
 
 
 def test_fifo_recreated_by_a_keepalived_reload_is_followed(redis_factory, daemons, dead_port):
-    local = redis_factory("local", extra=[FAST_FULL_SYNC]).start()
-    local.client().replicaof("127.0.0.1", dead_port)
-    d = daemons("agent", local.port, dead_port).start()
+    local, d = replica_and_daemon(redis_factory, daemons, dead_port)
 
     # The notification is written before the daemon can have reopened anything: it
     # waits in the new FIFO's buffer, and must still be read.
@@ -422,9 +425,7 @@ def test_fifo_recreated_by_a_keepalived_reload_is_followed(redis_factory, daemon
 
 def test_fifo_removed_by_a_stopping_keepalived_is_created_again(redis_factory, daemons,
                                                                dead_port):
-    local = redis_factory("local", extra=[FAST_FULL_SYNC]).start()
-    local.client().replicaof("127.0.0.1", dead_port)
-    d = daemons("agent", local.port, dead_port).start()
+    local, d = replica_and_daemon(redis_factory, daemons, dead_port)
 
     d.fifo.unlink()
     wait_for("the daemon to create the FIFO again", d.fifo.exists, 5)
@@ -438,9 +439,7 @@ def test_fifo_removed_by_a_stopping_keepalived_is_created_again(redis_factory, d
 
 def test_a_fifo_path_taken_by_a_regular_file_is_reported_once_then_followed_again(
         redis_factory, daemons, dead_port):
-    local = redis_factory("local", extra=[FAST_FULL_SYNC]).start()
-    local.client().replicaof("127.0.0.1", dead_port)
-    d = daemons("agent", local.port, dead_port).start()
+    local, d = replica_and_daemon(redis_factory, daemons, dead_port)
 
     d.fifo.unlink()
     d.fifo.write_text("not a FIFO\n")
@@ -459,9 +458,7 @@ def test_a_fifo_path_taken_by_a_regular_file_is_reported_once_then_followed_agai
 
 
 def test_fifo_line_for_another_instance_is_ignored(redis_factory, daemons, dead_port):
-    local = redis_factory("local", extra=[FAST_FULL_SYNC]).start()
-    local.client().replicaof("127.0.0.1", dead_port)
-    d = daemons("agent", local.port, dead_port).start()
+    local, d = replica_and_daemon(redis_factory, daemons, dead_port)
 
     # FAULT leaves replication alone (fence_on_fault = no): it only marks that every
     # earlier line has been read.

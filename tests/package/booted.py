@@ -85,30 +85,33 @@ class BootedHost:
     def poweroff(self):
         """A clean shutdown, as `systemctl poweroff` on a real host."""
         self.run("systemctl", "poweroff", check=False)
-        try:
-            self.proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
-        self.pid1 = None
+        self._wait_exit(60)
 
     def reboot(self):
         self.poweroff()
         self.boot()
 
     def destroy(self):
-        """Kill the host at once. Killing systemd-nspawn alone would leave the host's
-        init, and every service under it, running: kill that init, which takes its
-        whole PID namespace with it."""
+        """Kill the host at once."""
+        self._kill_init()
+        self._wait_exit(10)
+
+    def _kill_init(self):
+        """Killing systemd-nspawn alone would leave the host's init, and every service
+        under it, running: kill that init, which takes its PID namespace with it."""
         if self.pid1:
             try:
                 os.kill(self.pid1, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+    def _wait_exit(self, timeout_s):
+        """Wait for systemd-nspawn to exit; past timeout_s, kill the host and it."""
         if self.proc and self.proc.poll() is None:
             try:
-                self.proc.wait(timeout=10)
+                self.proc.wait(timeout=timeout_s)
             except subprocess.TimeoutExpired:
+                self._kill_init()
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout=10)
         self.pid1 = None
