@@ -1,4 +1,4 @@
-/* Health classification and hysteresis. */
+/* Health classification, hysteresis, and readiness gating. */
 #include "health.h"
 
 #include <hiredis/hiredis.h>
@@ -103,4 +103,21 @@ bool health_ready(const struct redis_info *local, long long local_keys,
         return false;
     }
     return true;
+}
+
+bool health_peer_promoted_from_us(const struct redis_info *local, bool peer_reachable,
+                                  const struct redis_info *peer) {
+    return peer_reachable && peer->role == REDIS_ROLE_MASTER && local->replid[0] &&
+           strcmp(peer->replid2, local->replid) == 0;
+}
+
+void health_summarize_peer(struct peer_summary *out, const struct redis_info *local,
+                           bool peer_reachable, const struct redis_info *peer, bool peer_seen,
+                           uint64_t now_usec, uint64_t started_usec,
+                           uint64_t empty_start_wait_usec) {
+    out->reachable = peer_reachable;
+    out->role = peer->role;
+    out->keys = peer_reachable ? peer->keys : -1;
+    out->promoted_from_us = health_peer_promoted_from_us(local, peer_reachable, peer);
+    out->unseen_at_start = !peer_seen && now_usec - started_usec < empty_start_wait_usec;
 }

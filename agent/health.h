@@ -1,9 +1,11 @@
-/* Health decisions, pure: classify what Redis answered to a check, and turn a run of
- * check results into a healthy/unhealthy state with rise/fall hysteresis. */
+/* Health decisions, pure: classify what Redis answered to a check, turn a run of
+ * check results into a healthy/unhealthy state with rise/fall hysteresis, and gate
+ * readiness on what is known of the peer. */
 #ifndef RVA_HEALTH_H
 #define RVA_HEALTH_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "redis_info.h"
 
@@ -49,6 +51,22 @@ struct peer_summary {
      * our replid): it is the successor, and took writes we do not have. */
     bool promoted_from_us;
 };
+
+/* True when the peer is a reachable master whose previous replication id is our
+ * replication id: it was promoted from our history, so it is our successor. Our id
+ * must be known: an unparsed one is empty, and so may the peer's replid2 be. */
+bool health_peer_promoted_from_us(const struct redis_info *local, bool peer_reachable,
+                                  const struct redis_info *peer);
+
+/* Fill the summary from the peer watch's view: its last INFO (peer), whether its last
+ * poll was answered, and whether it has been seen since the agent started (peer_seen:
+ * it answered, or refused the connection, so nothing there hides data). When
+ * unreachable the role is the last one seen and the keys are -1. The start wait runs
+ * for empty_start_wait_usec from started_usec. */
+void health_summarize_peer(struct peer_summary *out, const struct redis_info *local,
+                           bool peer_reachable, const struct redis_info *peer, bool peer_seen,
+                           uint64_t now_usec, uint64_t started_usec,
+                           uint64_t empty_start_wait_usec);
 
 /* Readiness gating: whether a Redis that answers PING must still be reported
  * unhealthy because it has to catch up before it may hold the VIP:

@@ -1,6 +1,7 @@
 /* Unit tests for health.c: how a reply to PING is classified (error texts as
  * redis-server 7.0.15 sends them), the rise/fall hysteresis as a table of scenarios,
- * and the readiness gate that keeps a node off the VIP while it catches up. */
+ * the readiness gate that keeps a node off the VIP while it catches up, and the
+ * summary of the peer that the gate reads, as tables of named cases. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -9,6 +10,7 @@
 
 #include <hiredis/hiredis.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "health.h"
@@ -402,6 +404,148 @@ static void test_not_ready_master_whose_peer_was_promoted_from_it(void **state) 
     assert_true(health_ready(&info, 10, &reachable_master, reason, sizeof(reason)));
 }
 
+/* ---- health_peer_promoted_from_us ---- */
+
+/* Replication ids as INFO prints them; NONE is what Redis shows for "no replid2". */
+#define REPLID_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define REPLID_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define REPLID_NONE "0000000000000000000000000000000000000000"
+#define OURS REPLID_A
+#define REACHABLE true
+#define UNREACHABLE false
+
+static struct redis_info info_with(enum redis_role role, const char *replid,
+                                   const char *replid2, long long keys) {
+    struct redis_info info;
+    memset(&info, 0, sizeof(info));
+    info.role = role;
+    snprintf(info.replid, sizeof(info.replid), "%s", replid);
+    snprintf(info.replid2, sizeof(info.replid2), "%s", replid2);
+    info.keys = keys;
+    return info;
+}
+
+struct promoted_case {
+    const char *local_replid;
+    bool peer_reachable;
+    enum redis_role peer_role;
+    const char *peer_replid2;
+    bool expected;
+};
+
+static const struct promoted_case master_whose_replid2_is_ours_was_promoted_from_us = {
+    OURS, REACHABLE, REDIS_ROLE_MASTER, OURS, true };
+static const struct promoted_case unreachable_peer_is_not_taken_for_our_successor = {
+    OURS, UNREACHABLE, REDIS_ROLE_MASTER, OURS, false };
+static const struct promoted_case replica_with_our_replid2_is_not_our_successor = {
+    OURS, REACHABLE, REDIS_ROLE_REPLICA, OURS, false };
+static const struct promoted_case peer_of_unknown_role_is_not_our_successor = {
+    OURS, REACHABLE, REDIS_ROLE_UNKNOWN, OURS, false };
+static const struct promoted_case master_promoted_from_another_history_is_not_our_successor = {
+    OURS, REACHABLE, REDIS_ROLE_MASTER, REPLID_B, false };
+static const struct promoted_case master_never_promoted_is_not_our_successor = {
+    OURS, REACHABLE, REDIS_ROLE_MASTER, REPLID_NONE, false };
+/* Two ids that were never parsed are equal, and prove nothing. */
+static const struct promoted_case unknown_replid_of_ours_matches_no_peer = {
+    "", REACHABLE, REDIS_ROLE_MASTER, "", false };
+
+static void run_promoted_case(void **state) {
+    const struct promoted_case *c = *state;
+    struct redis_info local = info_with(REDIS_ROLE_MASTER, c->local_replid, REPLID_NONE, 10);
+    struct redis_info peer = info_with(c->peer_role, REPLID_B, c->peer_replid2, 10);
+    bool promoted = health_peer_promoted_from_us(&local, c->peer_reachable, &peer);
+    if (promoted != c->expected)
+        print_error("ours '%s', peer reachable %d %s replid2 '%s': %d, expected %d\n",
+                    c->local_replid, c->peer_reachable, redis_role_to_string(c->peer_role),
+                    c->peer_replid2, promoted, c->expected);
+    assert_int_equal(promoted, c->expected);
+}
+
+#define PROMOTED_CASE_TEST(c) \
+    { .name = "test_peer_promoted_from_us_" #c, .test_func = run_promoted_case, \
+      .initial_state = (void *)&(c) }
+
+/* ---- health_summarize_peer ---- */
+
+struct summary_case {
+    bool peer_reachable;
+    struct redis_info peer; /* its last INFO */
+    bool peer_seen;         /* answered or refused since the agent started */
+    long long since_start_ms;
+    long long empty_start_wait_ms;
+    struct peer_summary expected;
+};
+
+#define PEER_INFO(role_, replid2_, keys_) \
+    { .role = (role_), .replid = REPLID_B, .replid2 = replid2_, .keys = (keys_) }
+#define NEVER_ANSWERED { .role = REDIS_ROLE_UNKNOWN }
+#define SEEN true
+#define UNSEEN false
+#define WAIT_MS 10000 /* the default empty_start_wait_ms */
+#define SUMMARY(reachable_, role_, keys_, unseen_, promoted_)                                \
+    { .reachable = (reachable_), .role = (role_), .keys = (keys_),                          \
+      .unseen_at_start = (unseen_), .promoted_from_us = (promoted_) }
+
+static const struct summary_case reachable_master_is_summarized_with_its_keys = {
+    REACHABLE, PEER_INFO(REDIS_ROLE_MASTER, REPLID_NONE, 10), SEEN, 0, WAIT_MS,
+    SUMMARY(true, REDIS_ROLE_MASTER, 10, false, false) };
+static const struct summary_case reachable_replica_is_summarized_with_its_keys = {
+    REACHABLE, PEER_INFO(REDIS_ROLE_REPLICA, REPLID_NONE, 0), SEEN, 0, WAIT_MS,
+    SUMMARY(true, REDIS_ROLE_REPLICA, 0, false, false) };
+static const struct summary_case reachable_successor_is_summarized_as_promoted_from_us = {
+    REACHABLE, PEER_INFO(REDIS_ROLE_MASTER, OURS, 10), SEEN, 0, WAIT_MS,
+    SUMMARY(true, REDIS_ROLE_MASTER, 10, false, true) };
+/* health_ready looks at reachability first; the keys of a silent peer are not known. */
+static const struct summary_case unreachable_peer_keeps_its_last_role_with_keys_unknown = {
+    UNREACHABLE, PEER_INFO(REDIS_ROLE_MASTER, OURS, 10), SEEN, 2 * WAIT_MS, WAIT_MS,
+    SUMMARY(false, REDIS_ROLE_MASTER, -1, false, false) };
+static const struct summary_case peer_never_seen_within_the_start_wait_is_unseen_at_start = {
+    UNREACHABLE, NEVER_ANSWERED, UNSEEN, WAIT_MS - 1, WAIT_MS,
+    SUMMARY(false, REDIS_ROLE_UNKNOWN, -1, true, false) };
+static const struct summary_case peer_never_seen_is_waited_for_from_the_start = {
+    UNREACHABLE, NEVER_ANSWERED, UNSEEN, 0, WAIT_MS,
+    SUMMARY(false, REDIS_ROLE_UNKNOWN, -1, true, false) };
+static const struct summary_case peer_never_seen_is_no_longer_waited_for_at_the_end_of_the_wait = {
+    UNREACHABLE, NEVER_ANSWERED, UNSEEN, WAIT_MS, WAIT_MS,
+    SUMMARY(false, REDIS_ROLE_UNKNOWN, -1, false, false) };
+/* A refused connection counts as seen: nothing listens there, so nothing hides data. */
+static const struct summary_case peer_seen_within_the_start_wait_is_not_waited_for = {
+    UNREACHABLE, NEVER_ANSWERED, SEEN, 0, WAIT_MS,
+    SUMMARY(false, REDIS_ROLE_UNKNOWN, -1, false, false) };
+static const struct summary_case no_start_wait_never_waits_for_the_peer = {
+    UNREACHABLE, NEVER_ANSWERED, UNSEEN, 0, 0,
+    SUMMARY(false, REDIS_ROLE_UNKNOWN, -1, false, false) };
+
+/* A monotonic time well after boot, as the daemon sees. */
+#define STARTED_USEC 7000000ull
+
+static void run_summary_case(void **state) {
+    const struct summary_case *c = *state;
+    struct redis_info local = info_with(REDIS_ROLE_MASTER, OURS, REPLID_NONE, 10);
+    struct peer_summary out;
+    memset(&out, 0x5a, sizeof(out)); /* stale garbage must be overwritten */
+    health_summarize_peer(&out, &local, c->peer_reachable, &c->peer, c->peer_seen,
+                          STARTED_USEC + (uint64_t)c->since_start_ms * 1000u, STARTED_USEC,
+                          (uint64_t)c->empty_start_wait_ms * 1000u);
+    const struct peer_summary *e = &c->expected;
+    if (out.reachable != e->reachable || out.role != e->role || out.keys != e->keys ||
+        out.unseen_at_start != e->unseen_at_start || out.promoted_from_us != e->promoted_from_us)
+        print_error("reachable %d role %s keys %lld unseen_at_start %d promoted_from_us %d, "
+                    "expected %d %s %lld %d %d\n",
+                    out.reachable, redis_role_to_string(out.role), out.keys, out.unseen_at_start,
+                    out.promoted_from_us, e->reachable, redis_role_to_string(e->role), e->keys,
+                    e->unseen_at_start, e->promoted_from_us);
+    assert_int_equal(out.reachable, e->reachable);
+    assert_int_equal(out.role, e->role);
+    assert_int_equal(out.keys, e->keys);
+    assert_int_equal(out.unseen_at_start, e->unseen_at_start);
+    assert_int_equal(out.promoted_from_us, e->promoted_from_us);
+}
+
+#define SUMMARY_CASE_TEST(c) \
+    { .name = "test_summarize_peer_" #c, .test_func = run_summary_case, \
+      .initial_state = (void *)&(c) }
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_not_ready_master_whose_peer_was_promoted_from_it),
@@ -445,6 +589,22 @@ int main(void) {
         cmocka_unit_test(test_ready_empty_master_when_peer_has_nothing_to_refill_from),
         cmocka_unit_test(test_ready_master_whose_key_count_is_unknown),
         cmocka_unit_test(test_not_ready_reason_is_cut_to_its_buffer),
+        PROMOTED_CASE_TEST(master_whose_replid2_is_ours_was_promoted_from_us),
+        PROMOTED_CASE_TEST(unreachable_peer_is_not_taken_for_our_successor),
+        PROMOTED_CASE_TEST(replica_with_our_replid2_is_not_our_successor),
+        PROMOTED_CASE_TEST(peer_of_unknown_role_is_not_our_successor),
+        PROMOTED_CASE_TEST(master_promoted_from_another_history_is_not_our_successor),
+        PROMOTED_CASE_TEST(master_never_promoted_is_not_our_successor),
+        PROMOTED_CASE_TEST(unknown_replid_of_ours_matches_no_peer),
+        SUMMARY_CASE_TEST(reachable_master_is_summarized_with_its_keys),
+        SUMMARY_CASE_TEST(reachable_replica_is_summarized_with_its_keys),
+        SUMMARY_CASE_TEST(reachable_successor_is_summarized_as_promoted_from_us),
+        SUMMARY_CASE_TEST(unreachable_peer_keeps_its_last_role_with_keys_unknown),
+        SUMMARY_CASE_TEST(peer_never_seen_within_the_start_wait_is_unseen_at_start),
+        SUMMARY_CASE_TEST(peer_never_seen_is_waited_for_from_the_start),
+        SUMMARY_CASE_TEST(peer_never_seen_is_no_longer_waited_for_at_the_end_of_the_wait),
+        SUMMARY_CASE_TEST(peer_seen_within_the_start_wait_is_not_waited_for),
+        SUMMARY_CASE_TEST(no_start_wait_never_waits_for_the_peer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
