@@ -52,7 +52,7 @@ LIB_OBJS   := $(filter-out $(BUILD)/agent/main.o,$(AGENT_OBJS))
 # `check` forked by keepalived starts in about half the time. main.c and log.c are
 # built a second time for it with RVA_LEAN.
 LEAN_OBJS  := $(BUILD)/lean/main.o $(BUILD)/lean/log.o \
-              $(addprefix $(BUILD)/agent/,config.o redis_conn.o redis_info.o health.o check.o \
+              $(addprefix $(BUILD)/agent/,config.o redis_conn.o redis_error.o redis_info.o health.o check.o \
                 notification.o control_client.o run_dir.o keepalived_conf.o \
                 keepalived_include.o track_file.o)
 LEAN_LIBS  := $(shell pkg-config --libs hiredis inih)

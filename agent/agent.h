@@ -17,19 +17,23 @@
 #include "notify_fifo.h"
 #include "peer_watch.h"
 #include "reconcile.h"
+#include "redis_link.h"
+#include "split_brain.h"
 #include "track_file.h"
 #include "transition.h"
 #include "vip_watch.h"
 
 struct last_transition {
     bool valid;
-    char id[40];
-    enum vrrp_state target;
-    enum transition_outcome outcome;
-    long duration_ms;
+    struct transition_result result;
     time_t ended;
-    char summary[1024];
-    char error[300];
+};
+
+/* What the daemon is doing besides its ordinary work. */
+enum agent_lifecycle {
+    AGENT_RUNNING,
+    AGENT_RELOAD_PENDING, /* SIGHUP came while a transition ran: reload after it */
+    AGENT_QUITTING,       /* stopping: exit once the transition (if any) has ended */
 };
 
 struct agent {
@@ -38,7 +42,10 @@ struct agent {
     sd_event *event;
     int run_dir_lock_fd;
     uint64_t started_usec;
+    enum agent_lifecycle lifecycle;
 
+    /* The two Redis links, shared by the watches and transitions. */
+    struct redis_link local_link, peer_link;
     struct local_watch local;
     struct peer_watch peer;
     struct vip_watch vip;
@@ -48,11 +55,9 @@ struct agent {
     struct control_server control;
     struct track_file track;
 
-    /* Transitions: one runs at a time; a newer notification supersedes it and waits
-     * in `pending` until it has stopped. */
-    struct transition transition;
-    bool transition_running;
-    bool supersede_requested;
+    /* Transitions: one runs at a time (NULL when none); a newer notification cancels
+     * it and waits in `pending` until it has stopped. */
+    struct transition *transition;
     bool has_pending;
     struct notification pending;
     unsigned long transitions_started;
@@ -61,15 +66,10 @@ struct agent {
     bool vrrp_known;          /* a notification has been received */
     enum vrrp_state vrrp_state;
     bool maintenance;
-    bool split_brain;
-    uint64_t split_brain_logged_usec;
-    uint64_t split_brain_since_usec; /* when both were first seen as masters, 0 if not */
+    struct split_brain split_brain;
     time_t split_brain_last_seen;     /* for status after it is over; 0 never */
-    enum reconcile_action reconcile_seen; /* what reconciliation called for, and since when */
-    uint64_t reconcile_since_usec;
+    struct reconcile_timer reconcile;
     bool ready_sent;
-    bool reload_requested;
-    bool quitting;
     char last_status[200];
     struct loop_stats loop; /* how long each dispatched callback ran */
 };

@@ -1,8 +1,10 @@
-/* `redis-vrrp-agent run`: the long-lived agent. One sd-event loop drives the local
- * Redis watch (-> track file), the peer watch, the VIP watch, the notify FIFO and the
- * control socket; notifications from the FIFO, the control socket and reconciliation
- * all go through submit_notification(), so ordering and superseding are the same
- * whatever the source. */
+/* `redis-vrrp-agent run`: the long-lived agent, wiring and lifecycle only. One
+ * sd-event loop drives two asynchronous Redis links (local and peer), the local watch
+ * (-> track file), the peer watch, the VIP watch, the notify FIFO and the control
+ * socket; no callback blocks. Notifications from the FIFO, the control socket and
+ * reconciliation all go through submit_notification(), so ordering and superseding
+ * are the same whatever the source. The decisions (health, split brain,
+ * reconciliation, transition plans) are pure functions in their own modules. */
 #include "daemon.h"
 
 #include <errno.h>
@@ -16,15 +18,11 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "clock.h"
 #include "log.h"
 #include "run_dir.h"
 #include "status.h"
 #include "transition_plan.h"
-
-/* Both nodes must look like masters this long before it is called a split brain:
- * a failover passes through a few milliseconds of it. */
-#define SPLIT_BRAIN_CONFIRM_MS 1000
-#define SPLIT_BRAIN_LOG_EVERY_MS 10000
 
 static void start_transition(struct agent *a, enum vrrp_state target, const char *why);
 
@@ -32,11 +30,8 @@ static void run_dir_path(const struct agent *a, const char *name, char *out, siz
     snprintf(out, size, "%s/%s", a->cfg.agent.run_dir, name);
 }
 
-/* The peer is a master whose previous replication id is ours: it was promoted from
- * our history, so it is our successor. */
 static bool peer_promoted_from_us(const struct agent *a) {
-    return a->peer.reachable && a->peer.info.role == REDIS_ROLE_MASTER &&
-           a->local.info.replid[0] && strcmp(a->peer.info.replid2, a->local.info.replid) == 0;
+    return health_peer_promoted_from_us(&a->local.info, a->peer.reachable, &a->peer.info);
 }
 
 static void update_metrics(struct agent *a) {
@@ -44,7 +39,7 @@ static void update_metrics(struct agent *a) {
         return;
     int r = status_write_metrics(a, a->cfg.metrics.textfile);
     if (r < 0)
-        log_warning("metrics textfile %s: %s", a->cfg.metrics.textfile, strerror(-r));
+        log_warning_errno(r, "metrics textfile %s", a->cfg.metrics.textfile);
 }
 
 static void update_track_file(struct agent *a) {
@@ -52,8 +47,8 @@ static void update_track_file(struct agent *a) {
     int value = fail ? a->cfg.check.fail_value : a->cfg.check.healthy_value;
     int r = track_file_set(&a->track, value);
     if (r < 0)
-        log_error("track file %s: %s (keepalived keeps the old value)", a->cfg.check.track_file,
-                  strerror(-r));
+        log_error_errno(r, "track file %s (keepalived keeps the old value)",
+                        a->cfg.check.track_file);
     else if (r == TRACK_FILE_REMOVED)
         log_error("track file %s: cannot write 0: %s; removed it instead, which keepalived "
                   "reads as 0 (%s)", a->cfg.check.track_file, strerror(a->track.write_error),
@@ -73,78 +68,56 @@ static void update_systemd_status(struct agent *a) {
              a->local.info_valid ? redis_role_to_string(a->local.info.role) : "unknown",
              a->local.health.healthy ? "healthy" : "unhealthy",
              !a->vip_watched ? "unwatched" : a->vip.here ? "here" : "elsewhere",
-             a->maintenance ? " maintenance" : "", a->split_brain ? " SPLIT-BRAIN" : "");
+             a->maintenance ? " maintenance" : "", a->split_brain.active ? " SPLIT-BRAIN" : "");
     if (strcmp(status, a->last_status) == 0)
         return;
     snprintf(a->last_status, sizeof(a->last_status), "%s", status);
     sd_notifyf(0, "STATUS=%s", status);
 }
 
-/* Split brain: both Redis are masters. When their histories diverged (each took
- * writes the other lacks) it is one at once, whatever is running. When one merely
- * continues the other's history it is a failover under way, and only one if it
- * lasts SPLIT_BRAIN_CONFIRM_MS with no transition running here. */
 static void check_split_brain(struct agent *a) {
-    bool both_masters = a->local.info_valid && a->local.info.role == REDIS_ROLE_MASTER &&
-                        a->peer.reachable && a->peer.info.role == REDIS_ROLE_MASTER;
-    bool diverged = both_masters &&
-                    !peer_history_continues_ours(&a->local.info, &a->peer.info) &&
-                    !peer_history_continues_ours(&a->peer.info, &a->local.info);
-    uint64_t now = monotonic_usec();
-    if (!both_masters || (!diverged && a->transition_running)) {
-        if (a->split_brain)
-            log_state("split brain over: one master again");
-        a->split_brain = false;
-        a->split_brain_since_usec = 0;
-        return;
-    }
-    if (!a->split_brain_since_usec)
-        a->split_brain_since_usec = now;
-    if (!diverged && now - a->split_brain_since_usec < SPLIT_BRAIN_CONFIRM_MS * 1000u)
-        return;
-    a->split_brain_last_seen = time(NULL);
-    if (!a->split_brain)
+    struct split_brain_input in = {
+        .local_answered = a->local.info_valid,
+        .local = &a->local.info,
+        .peer_reachable = a->peer.reachable,
+        .peer = &a->peer.info,
+        .transition_running = a->transition != NULL,
+    };
+    struct split_brain_report report = split_brain_update(&a->split_brain, &in, monotonic_usec());
+    if (report.ended)
+        log_state("split brain over: one master again");
+    if (report.seen)
+        a->split_brain_last_seen = time(NULL);
+    if (report.started)
         log_state("split brain: both nodes are masters%s",
-                  diverged ? ", on diverged histories" : "");
-    if (!a->split_brain || now - a->split_brain_logged_usec >= SPLIT_BRAIN_LOG_EVERY_MS * 1000u) {
+                  report.diverged ? ", on diverged histories" : "");
+    if (report.log_due)
         log_error("split brain: the local Redis/Valkey and the peer are both masters (local offset "
                   "%lld, peer offset %lld, VIP %s)", a->local.info.master_repl_offset,
                   a->peer.info.master_repl_offset, a->vip_watched && a->vip.here ? "here" : "not here");
-        a->split_brain_logged_usec = now;
-    }
-    a->split_brain = true;
 }
 
 static void reconcile(struct agent *a) {
     struct reconcile_input in = {
         .vip_known = a->vip_watched,
         .vip_here = a->vip.here,
-        .transition_running = a->transition_running || a->has_pending,
+        .transition_running = a->transition != NULL || a->has_pending,
         .local_role = a->local.info_valid ? a->local.info.role : REDIS_ROLE_UNKNOWN,
         .peer_reachable = a->peer.reachable,
         .peer_role = a->peer.info.role,
+        .local_keys = a->local.keys,
+        .peer_promoted_from_us = peer_promoted_from_us(a),
     };
-    enum reconcile_action action = reconcile_decide(&in);
-    uint64_t now = monotonic_usec();
-    if (action != a->reconcile_seen) {
-        a->reconcile_seen = action;
-        a->reconcile_since_usec = now;
-        return;
-    }
-    /* An empty master (restarted without data) loses nothing by becoming a replica,
-     * and one whose peer was promoted from its history must yield anyway: the sooner
-     * either rejoins, the sooner it may hold the VIP again. No grace for them. */
-    bool must_yield = action == RECONCILE_BACKUP &&
-                      (a->local.keys == 0 || peer_promoted_from_us(a));
-    if (action == RECONCILE_NONE ||
-        (!must_yield &&
-         now - a->reconcile_since_usec < (uint64_t)a->cfg.keepalived.reconcile_grace_ms * 1000u))
+    uint64_t lasted_usec = 0;
+    enum reconcile_action action =
+        reconcile_due(&a->reconcile, &in, monotonic_usec(),
+                      (uint64_t)a->cfg.keepalived.reconcile_grace_ms * 1000u, &lasted_usec);
+    if (action == RECONCILE_NONE)
         return;
     char why[200];
     snprintf(why, sizeof(why), "reconcile: VIP %s and local Redis %s for %ld ms: %s due",
              a->vip.here ? "here" : "not here", redis_role_to_string(a->local.info.role),
-             (long)((now - a->reconcile_since_usec) / 1000u), reconcile_action_to_string(action));
-    a->reconcile_seen = RECONCILE_NONE;
+             (long)(lasted_usec / 1000u), reconcile_action_to_string(action));
     start_transition(a, action == RECONCILE_MASTER ? VRRP_STATE_MASTER : VRRP_STATE_BACKUP, why);
 }
 
@@ -165,13 +138,9 @@ static void on_local_check(struct local_watch *lw, bool changed, void *userdata)
 
 static void fill_peer_summary(struct peer_summary *out, void *userdata) {
     const struct agent *a = userdata;
-    out->reachable = a->peer.reachable;
-    out->role = a->peer.info.role;
-    out->keys = a->peer.reachable ? a->peer.info.keys : -1;
-    out->promoted_from_us = peer_promoted_from_us(a);
-    bool seen = a->peer.last_answer_usec != 0 || a->peer.refused;
-    out->unseen_at_start = !seen && monotonic_usec() - a->started_usec <
-                                        (uint64_t)a->cfg.check.empty_start_wait_ms * 1000u;
+    health_summarize_peer(out, &a->local.info, a->peer.reachable, &a->peer.info,
+                          a->peer.last_answer_usec != 0 || a->peer.refused, monotonic_usec(),
+                          a->started_usec, (uint64_t)a->cfg.check.empty_start_wait_ms * 1000u);
 }
 
 static void on_peer_update(struct peer_watch *pw, void *userdata) {
@@ -189,19 +158,6 @@ static void on_vip_change(bool here, void *userdata) {
 
 /* ---- transitions ---- */
 
-/* Ask the running transition to stop, and wake it now: it may be parked in a long
- * wait (an operator's settle delay). */
-static void request_supersede(struct agent *a) {
-    a->supersede_requested = true;
-    if (a->transition.timer)
-        timer_arm(a->transition.timer, 0);
-}
-
-static bool is_superseded(void *userdata) {
-    const struct agent *a = userdata;
-    return a->supersede_requested;
-}
-
 static void apply_reload(struct agent *a);
 
 static bool peer_known_gone(void *userdata, char *why, size_t why_size) {
@@ -209,32 +165,23 @@ static bool peer_known_gone(void *userdata, char *why, size_t why_size) {
     return peer_watch_gone(&a->peer, a->cfg.check.peer_silent_ms, why, why_size);
 }
 
-static void on_transition_done(struct transition *t, void *userdata) {
+static void on_transition_done(const struct transition_result *result, void *userdata) {
     struct agent *a = userdata;
-    struct last_transition *last = &a->last;
-    last->valid = true;
-    snprintf(last->id, sizeof(last->id), "%s", t->id);
-    last->target = t->target;
-    last->outcome = t->outcome;
-    last->duration_ms = (long)(t->duration_usec / 1000u);
-    last->ended = time(NULL);
-    snprintf(last->summary, sizeof(last->summary), "%s", t->summary);
-    snprintf(last->error, sizeof(last->error), "%s", t->error);
-    transition_release(t);
-    a->transition_running = false;
-    a->supersede_requested = false;
+    a->last.valid = true;
+    a->last.result = *result;
+    a->last.ended = time(NULL);
+    transition_free(a->transition);
+    a->transition = NULL;
     update_metrics(a);
 
-    if (a->quitting) {
-        sd_event_exit(a->event, 0);
-        return;
-    }
+    if (a->lifecycle == AGENT_QUITTING)
+        return; /* run_loop() ends once the links have sent the transition's releases */
     if (a->has_pending) {
         a->has_pending = false;
         start_transition(a, a->pending.state, "queued notification");
         return;
     }
-    if (a->reload_requested)
+    if (a->lifecycle == AGENT_RELOAD_PENDING)
         apply_reload(a);
 }
 
@@ -242,16 +189,16 @@ static void start_transition(struct agent *a, enum vrrp_state target, const char
     char id[40];
     snprintf(id, sizeof(id), "t%lu", a->transitions_started + 1);
     log_state("starting %s transition %s (%s)", vrrp_state_to_string(target), id, why);
-    int r = transition_start(&a->transition, a->event, &a->cfg, target, id, on_transition_done,
-                             is_superseded, peer_known_gone, a);
+    struct transition_hooks hooks = {
+        .done = on_transition_done, .peer_gone = peer_known_gone, .userdata = a,
+    };
+    int r = transition_start(&a->transition, a->event, &a->cfg, &a->local_link, &a->peer_link,
+                             target, id, &hooks);
     if (r < 0) {
-        log_error("cannot start the %s transition: %s", vrrp_state_to_string(target),
-                  strerror(-r));
+        log_error_errno(r, "cannot start the %s transition", vrrp_state_to_string(target));
         return;
     }
     a->transitions_started++;
-    a->transition_running = true;
-    a->supersede_requested = false;
 }
 
 /* Every notification, whatever its source, goes through here. */
@@ -267,12 +214,12 @@ static void submit_notification(struct agent *a, const struct notification *n,
     log_state("notification %s (from %s)", text, source);
     a->vrrp_known = true;
     a->vrrp_state = n->state;
-    a->reconcile_seen = RECONCILE_NONE;
-    if (a->transition_running) {
-        /* The running one stops at its next step; on_transition_done starts this. */
+    reconcile_reset(&a->reconcile);
+    if (a->transition) {
+        /* The running one stops now; on_transition_done starts this. */
         a->pending = *n;
         a->has_pending = true;
-        request_supersede(a);
+        transition_cancel(a->transition);
         return;
     }
     start_transition(a, n->state, text);
@@ -342,6 +289,8 @@ static void on_control_request(const char *request, char *reply, size_t size, vo
 static void stop_components(struct agent *a) {
     local_watch_stop(&a->local);
     peer_watch_stop(&a->peer);
+    redis_link_close(&a->local_link);
+    redis_link_close(&a->peer_link);
     if (a->vip_watched)
         vip_watch_close(&a->vip);
     a->vip_watched = false;
@@ -350,45 +299,67 @@ static void stop_components(struct agent *a) {
     a->fifo_open = false;
 }
 
+static void on_local_link_lost(void *userdata) {
+    struct agent *a = userdata;
+    local_watch_connection_lost(&a->local);
+}
+
 static int start_components(struct agent *a) {
     int r;
     track_file_init(&a->track, a->cfg.check.track_file);
+    r = redis_link_init(&a->local_link, a->event, &a->cfg.redis, on_local_link_lost, a);
+    if (r >= 0)
+        r = redis_link_init(&a->peer_link, a->event, &a->cfg.peer, NULL, NULL);
+    if (r < 0)
+        return log_error_errno(r, "Redis links");
     /* The first local check waits for the first word from the peer (at most one
      * poll's budget): readiness gating needs to know whether the peer holds data. */
     uint64_t peer_budget_usec =
         (uint64_t)(a->cfg.peer.connect_timeout_ms + a->cfg.peer.command_timeout_ms) * 1000u;
-    r = local_watch_start(&a->local, a->event, &a->cfg, peer_budget_usec, on_local_check,
-                          fill_peer_summary, a);
+    r = local_watch_start(&a->local, a->event, &a->local_link, &a->cfg, peer_budget_usec,
+                          on_local_check, fill_peer_summary, a);
     if (r < 0)
-        return log_error("local watch: %s", strerror(-r)), r;
-    r = peer_watch_start(&a->peer, a->event, &a->cfg.peer, a->cfg.check.peer_interval_ms,
+        return log_error_errno(r, "local watch");
+    r = peer_watch_start(&a->peer, a->event, &a->peer_link, a->cfg.check.peer_interval_ms,
                          on_peer_update, a);
     if (r < 0)
-        return log_error("peer watch: %s", strerror(-r)), r;
+        return log_error_errno(r, "peer watch");
     if (a->cfg.keepalived.vip[0]) {
         r = vip_watch_open(&a->vip, a->event, a->cfg.keepalived.vip, on_vip_change, a);
+        if (r == -EINVAL)
+            return log_error("%s: [keepalived] vip = %s: not an IPv4 or IPv6 address",
+                             a->cfg.path, a->cfg.keepalived.vip), r;
         if (r < 0)
-            return log_error("%s: [keepalived] vip = %s: %s", a->cfg.path, a->cfg.keepalived.vip,
-                             r == -EINVAL ? "not an IPv4 or IPv6 address" : strerror(-r)), r;
+            return log_error_errno(r, "%s: [keepalived] vip = %s", a->cfg.path,
+                                   a->cfg.keepalived.vip);
         a->vip_watched = true;
         log_state("VIP %s %s this host", a->cfg.keepalived.vip, a->vip.here ? "is on" : "is not on");
     }
     if (a->cfg.keepalived.notify_fifo[0]) {
         r = notify_fifo_open(&a->fifo, a->event, a->cfg.keepalived.notify_fifo,
                              on_fifo_notification, a);
+        if (r == -EEXIST)
+            return log_error("notify FIFO %s: exists and is not a FIFO",
+                             a->cfg.keepalived.notify_fifo), r;
         if (r < 0)
-            return log_error("notify FIFO %s: %s", a->cfg.keepalived.notify_fifo,
-                             r == -EEXIST ? "exists and is not a FIFO" : strerror(-r)), r;
+            return log_error_errno(r, "notify FIFO %s", a->cfg.keepalived.notify_fifo);
         a->fifo_open = true;
     }
     return 0;
 }
 
+/* Quitting is done once no transition runs and the links owe nothing: the
+ * releases a cancelled transition sent (CLIENT UNPAUSE) must reach the servers. */
+static bool quit_done(const struct agent *a) {
+    return a->lifecycle == AGENT_QUITTING && !a->transition && !redis_link_busy(&a->local_link) &&
+           !redis_link_busy(&a->peer_link);
+}
+
 /* sd_event_loop(), one dispatch at a time, so that each callback's duration is
  * measured (sd_event_dispatch runs exactly one event source). Returns the exit code
- * given to sd_event_exit(), or a negative errno. */
+ * given to sd_event_exit(), 0 after a signal to stop, or a negative errno. */
 static int run_loop(struct agent *a) {
-    for (;;) {
+    while (!quit_done(a)) {
         int r = sd_event_prepare(a->event);
         if (r == 0)
             r = sd_event_wait(a->event, UINT64_MAX);
@@ -398,19 +369,20 @@ static int run_loop(struct agent *a) {
             loop_stats_record(&a->loop, monotonic_usec() - start);
         }
         if (r < 0)
-            return log_error("event loop: %s", strerror(-r)), r;
+            return log_error_errno(r, "event loop");
         if (sd_event_get_state(a->event) == SD_EVENT_FINISHED) {
             int code = 0;
             r = sd_event_get_exit_code(a->event, &code);
             return r < 0 ? r : code;
         }
     }
+    return 0;
 }
 
 static void apply_reload(struct agent *a) {
     struct config next;
     char err[1024];
-    a->reload_requested = false;
+    a->lifecycle = AGENT_RUNNING;
     if (config_load(&next, a->config_path, err, sizeof(err)) < 0) {
         log_error("reload: %s (keeping the running config)", err);
         return;
@@ -437,18 +409,18 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
     if (si->ssi_signo == SIGHUP) {
         log_info("SIGHUP: reloading %s", a->config_path);
         /* Reload between transitions, so that a running one keeps one config. */
-        a->reload_requested = true;
-        if (!a->transition_running)
+        if (a->lifecycle == AGENT_QUITTING)
+            return 0;
+        a->lifecycle = AGENT_RELOAD_PENDING;
+        if (!a->transition)
             apply_reload(a);
         return 0;
     }
     log_info("%s: stopping", strsignal((int)si->ssi_signo));
     sd_notify(0, "STOPPING=1");
-    a->quitting = true;
-    if (a->transition_running)
-        request_supersede(a); /* it stops after its current step */
-    else
-        sd_event_exit(a->event, 0);
+    a->lifecycle = AGENT_QUITTING;
+    if (a->transition)
+        transition_cancel(a->transition); /* it releases its fences, then we exit */
     return 0;
 }
 
@@ -457,7 +429,7 @@ static int lock_run_dir(struct agent *a) {
     char path[CONFIG_PATH_MAX + 32];
     int r = ensure_directory(a->cfg.agent.run_dir, 0755);
     if (r < 0)
-        return log_error("run_dir %s: %s", a->cfg.agent.run_dir, strerror(-r)), r;
+        return log_error_errno(r, "run_dir %s", a->cfg.agent.run_dir);
     run_dir_path(a, "daemon.lock", path, sizeof(path));
     a->run_dir_lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (a->run_dir_lock_fd < 0 || flock(a->run_dir_lock_fd, LOCK_EX | LOCK_NB) < 0) {
@@ -495,6 +467,7 @@ int daemon_run(const struct config *cfg, const char *config_path) {
     sigaddset(&mask, SIGTERM);
     sigaddset(&mask, SIGINT);
     sigaddset(&mask, SIGHUP);
+    sigaddset(&mask, SIGCHLD); /* sd-event's rule for child sources (the snapshot copy) */
     sigprocmask(SIG_BLOCK, &mask, NULL);
 
     r = sd_event_new(&a->event);
@@ -509,15 +482,15 @@ int daemon_run(const struct config *cfg, const char *config_path) {
     if (r >= 0)
         r = control_server_open(&a->control, a->event, a->cfg.agent.run_dir, on_control_request, a);
     if (r < 0)
-        log_error("event loop setup: %s", strerror(-r));
+        log_error_errno(r, "event loop setup");
     if (r >= 0)
         r = start_components(a);
     if (r >= 0) {
         log_state("agent started (config %s, run_dir %s)", config_path, a->cfg.agent.run_dir);
         r = run_loop(a);
     }
-    if (a->transition_running)
-        transition_release(&a->transition);
+    transition_free(a->transition);
+    a->transition = NULL;
     stop_components(a);
     control_server_close(&a->control);
     a->event = sd_event_unref(a->event);

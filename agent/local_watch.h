@@ -1,7 +1,8 @@
 /* The daemon's continuous check of the local Redis: a check every interval_ms with
- * rise/fall hysteresis and readiness gating, plus event-driven crash detection: the
- * idle connection is watched by the event loop, so a server that closes it (killed)
- * is re-checked at once instead of at the next interval. */
+ * rise/fall hysteresis and readiness gating, over the shared asynchronous link, plus
+ * event-driven crash detection: when the server closes the link's connection (killed),
+ * the next check runs at once instead of at the next interval. No call blocks: a
+ * check is sent, and judged when its last reply (or its failure) arrives. */
 #ifndef RVA_LOCAL_WATCH_H
 #define RVA_LOCAL_WATCH_H
 
@@ -10,8 +11,8 @@
 
 #include "config.h"
 #include "health.h"
-#include "redis_conn.h"
 #include "redis_info.h"
+#include "redis_link.h"
 
 struct local_watch;
 /* Called after every check; `changed` when the healthy/unhealthy state flipped. */
@@ -21,9 +22,8 @@ typedef void (*peer_summary_fn)(struct peer_summary *out, void *userdata);
 
 struct local_watch {
     const struct config *cfg;
-    sd_event *event;
-    struct redis_conn conn;
-    sd_event_source *timer, *fd_watch;
+    struct redis_link *link;
+    sd_event_source *timer;
 
     struct health_state health;
     struct check_result last;   /* the last check, gating applied */
@@ -33,6 +33,14 @@ struct local_watch {
     unsigned long checks;
     int quick_rechecks;         /* left after the server closed our connection */
 
+    /* The check in flight: its replies so far. */
+    bool in_flight;
+    int replies_owed;
+    struct peer_summary peer;   /* as it was when the check was sent */
+    struct check_result result;
+    struct redis_info fresh;
+    long long fresh_keys;
+
     local_watch_fn on_check;
     peer_summary_fn peer_summary;
     void *userdata;
@@ -40,12 +48,16 @@ struct local_watch {
 
 /* The first check runs after first_delay_usec, or earlier through
  * local_watch_check_soon(). */
-int local_watch_start(struct local_watch *lw, sd_event *event, const struct config *cfg,
-                      uint64_t first_delay_usec, local_watch_fn on_check,
+int local_watch_start(struct local_watch *lw, sd_event *event, struct redis_link *link,
+                      const struct config *cfg, uint64_t first_delay_usec, local_watch_fn on_check,
                       peer_summary_fn peer_summary, void *userdata);
 
 /* Run the next check at once (e.g. the first, as soon as the peer has been seen). */
 void local_watch_check_soon(struct local_watch *lw);
+
+/* The link lost its connection (the daemon forwards the link's on_lost here). */
+void local_watch_connection_lost(struct local_watch *lw);
+
 void local_watch_stop(struct local_watch *lw);
 
 #endif

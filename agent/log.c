@@ -113,6 +113,18 @@ void log_msg(enum log_level level, const char *fmt, ...) {
     log_emit(level, buf);
 }
 
+int log_msg_errno(enum log_level level, int r, const char *fmt, ...) {
+    if (level > logger.level)
+        return r;
+    char text[1800];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    log_msg(level, "%s: %s", text, strerror(r < 0 ? -r : r));
+    return r;
+}
+
 void log_state(const char *fmt, ...) {
     char buf[2048];
     va_list ap;

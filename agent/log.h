@@ -24,6 +24,10 @@ void log_close(void);
 void log_set_transition_id(const char *id);
 
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* log_msg() with ": <strerror(-r)>" appended; returns r (a negative errno), so that
+ * an error is logged once, where it is handled: `return log_error_errno(r, "...")`. */
+int log_msg_errno(enum log_level level, int r, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* One line in the state log (if configured) and at info level in the main log. */
 void log_state(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -31,5 +35,7 @@ void log_state(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define log_warning(...) log_msg(LOG_LEVEL_WARNING, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
 #define log_debug(...) log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
+#define log_error_errno(r, ...) log_msg_errno(LOG_LEVEL_ERROR, (r), __VA_ARGS__)
+#define log_warning_errno(r, ...) log_msg_errno(LOG_LEVEL_WARNING, (r), __VA_ARGS__)
 
 #endif

@@ -125,7 +125,7 @@ static int cmd_check(const struct command_line *cl) {
     struct redis_conn conn;
     struct check_result result;
     redis_conn_init(&conn, &cfg.redis);
-    check_run(&conn, &result, NULL);
+    check_run(&conn, &result);
     redis_conn_close(&conn);
     printf("%s\n", result.reason);
     return check_exit_code(&result);

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "run_dir.h"
 #include "transition.h"
@@ -24,6 +25,8 @@ static void on_lock_deadline(int sig) { (void)sig; }
 
 struct inline_run {
     const struct config *cfg;
+    sd_event *event;
+    bool done;
     char id[40];
     char latest_path[CONFIG_PATH_MAX + 32];
     int exit_status;
@@ -37,10 +40,10 @@ static bool is_superseded(void *userdata) {
     return strcmp(latest, run->id) != 0;
 }
 
-static void on_done(struct transition *t, void *userdata) {
+static void on_done(const struct transition_result *result, void *userdata) {
     struct inline_run *run = userdata;
-    run->exit_status = t->outcome == TRANSITION_FAILED ? 1 : 0;
-    sd_event_exit(t->event, 0);
+    run->exit_status = result->outcome == TRANSITION_FAILED ? 1 : 0;
+    run->done = true;
 }
 
 /* Wait for the transition lock; a notification that waits longer than every budget
@@ -110,19 +113,37 @@ int notify_run_inline(const struct config *cfg, const struct notification *n) {
         return 0;
     }
 
-    sd_event *event = NULL;
-    struct transition t;
-    r = sd_event_new(&event);
+    /* The daemon's machinery on a loop of its own: the same links and transition. */
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGCHLD); /* sd-event's rule for child sources (the snapshot copy) */
+    sigprocmask(SIG_BLOCK, &mask, NULL);
+    struct redis_link local, peer;
+    struct transition *t = NULL;
+    struct transition_hooks hooks = { .done = on_done, .superseded = is_superseded, .userdata = &run };
+    bool links = false;
+    r = sd_event_new(&run.event);
     if (r >= 0)
-        r = transition_start(&t, event, cfg, n->state, run.id, on_done, is_superseded, NULL,
-                             &run);
+        r = redis_link_init(&local, run.event, &cfg->redis, NULL, NULL);
+    if (r >= 0) {
+        r = redis_link_init(&peer, run.event, &cfg->peer, NULL, NULL);
+        if (r < 0)
+            redis_link_close(&local);
+        links = r >= 0;
+    }
     if (r >= 0)
-        r = sd_event_loop(event);
+        r = transition_start(&t, run.event, cfg, &local, &peer, n->state, run.id, &hooks);
+    /* Until the transition is done and the links have delivered what it sent last. */
+    while (r >= 0 && (!run.done || redis_link_busy(&local) || redis_link_busy(&peer)))
+        r = sd_event_run(run.event, UINT64_MAX);
     if (r < 0)
-        log_error("%s: event loop: %s", text, strerror(-r));
-    else
-        transition_release(&t);
-    sd_event_unref(event);
+        log_error_errno(r, "%s: event loop", text);
+    transition_free(t);
+    if (links) {
+        redis_link_close(&local);
+        redis_link_close(&peer);
+    }
+    sd_event_unref(run.event);
     close(lock_fd);
     return r < 0 ? 1 : run.exit_status;
 }

@@ -1,26 +1,24 @@
-/* A view of the peer Redis that never blocks the event loop: an asynchronous
- * connection polled with INFO replication every peer_interval_ms, each poll bounded
- * by the peer's connect + command timeouts. */
+/* A view of the peer Redis: INFO replication and INFO keyspace every
+ * peer_interval_ms over the shared asynchronous link to the peer, each poll bounded
+ * by the link's connect and command deadlines. */
 #ifndef RVA_PEER_WATCH_H
 #define RVA_PEER_WATCH_H
 
-#include <hiredis/async.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
 #include "config.h"
 #include "redis_info.h"
+#include "redis_link.h"
 
 struct peer_watch;
 typedef void (*peer_watch_fn)(struct peer_watch *pw, void *userdata);
 
 struct peer_watch {
-    const struct redis_endpoint *endpoint;
     int interval_ms;
-    sd_event *event;
-    redisAsyncContext *ac;
-    sd_event_source *poll_timer, *deadline_timer;
+    struct redis_link *link;
+    sd_event_source *poll_timer;
     bool in_flight;
     uint64_t sent_usec;       /* when the poll in flight was sent */
 
@@ -31,13 +29,14 @@ struct peer_watch {
     uint64_t last_answer_usec;
     struct redis_info info;   /* from the last answer */
     struct redis_info pending; /* the poll in flight, until its last reply */
+    bool pending_failed;
     char error[256];          /* why the last poll failed */
 
     peer_watch_fn on_update;  /* after every finished poll */
     void *userdata;
 };
 
-int peer_watch_start(struct peer_watch *pw, sd_event *event, const struct redis_endpoint *ep,
+int peer_watch_start(struct peer_watch *pw, sd_event *event, struct redis_link *link,
                      int interval_ms, peer_watch_fn on_update, void *userdata);
 void peer_watch_stop(struct peer_watch *pw);
 

@@ -1,155 +1,162 @@
 /* Snapshots of data a resync would discard. */
 #include "snapshot.h"
 
-#include "run_dir.h"
-
-#include <systemd/sd-daemon.h>
-
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-int snapshot_start(struct redis_conn *local, char *err, size_t err_size) {
-    redisReply *reply = redis_conn_command(local, "BGSAVE");
-    if (!reply) {
-        snprintf(err, err_size, "BGSAVE: %s", local->error);
-        return -1;
-    }
-    int r = 1;
-    if (reply->type == REDIS_REPLY_ERROR) {
-        /* A save for a replica's full sync, or an AOF rewrite, may be running. */
-        if (strstr(reply->str, "in progress") || strstr(reply->str, "child process"))
-            r = 0;
-        else {
-            snprintf(err, err_size, "BGSAVE: %s", reply->str);
-            r = -1;
-        }
-    }
-    freeReplyObject(reply);
-    return r;
+#include "run_dir.h"
+
+bool snapshot_bgsave_busy(const char *error_reply) {
+    /* Redis gives these no error code of their own (both are ERR): a save for a
+     * replica's full sync, or an AOF rewrite, is running. */
+    return strstr(error_reply, "in progress") || strstr(error_reply, "child process");
 }
 
-int snapshot_save_finished(struct redis_conn *local, char *err, size_t err_size) {
-    redisReply *reply = redis_conn_command(local, "INFO persistence");
-    if (!reply || reply->type != REDIS_REPLY_STRING) {
-        snprintf(err, err_size, "INFO persistence: %s", reply ? reply->str : local->error);
-        if (reply)
-            freeReplyObject(reply);
-        return -1;
-    }
-    struct redis_info info;
-    int parsed = redis_info_parse(reply->str, &info);
-    freeReplyObject(reply);
-    if (parsed < 0) {
-        snprintf(err, err_size, "INFO persistence: garbage reply");
-        return -1;
-    }
-    if (info.bgsave_in_progress)
-        return 0;
-    if (!info.last_bgsave_ok) {
-        snprintf(err, err_size, "BGSAVE failed (rdb_last_bgsave_status:err; see the server log)");
-        return -1;
-    }
-    return 1;
-}
-
-/* CONFIG GET name -> value. */
-static int config_get(struct redis_conn *local, const char *name, char *out, size_t size,
-                      char *err, size_t err_size) {
-    redisReply *reply = redis_conn_command(local, "CONFIG GET %s", name);
-    int r = -1;
-    if (!reply)
-        snprintf(err, err_size, "CONFIG GET %s: %s", name, local->error);
-    else if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
-             reply->element[1]->type != REDIS_REPLY_STRING)
-        snprintf(err, err_size, "CONFIG GET %s: unexpected reply%s%s", name,
-                 reply->type == REDIS_REPLY_ERROR ? ": " : "",
-                 reply->type == REDIS_REPLY_ERROR ? reply->str : "");
-    else {
-        snprintf(out, size, "%s", reply->element[1]->str);
-        r = 0;
-    }
-    if (reply)
-        freeReplyObject(reply);
-    return r;
-}
-
-/* Copy a whole file. A large RDB takes a while on a slow disk and this runs in the
- * event loop: keep systemd's watchdog fed (a no-op when not under systemd). */
+/* In the child: copy in, fsync, return 0 or a negative errno. copy_file_range lets
+ * the kernel move the bytes; read/write where it cannot (another filesystem on old
+ * kernels). */
 static int copy_fd(int in, int out) {
-    char buf[1 << 16];
-    for (unsigned long chunks = 1;; chunks++) {
-        if (chunks % 1024 == 0) /* every 64 MiB */
-            sd_notify(0, "WATCHDOG=1");
-        ssize_t n = read(in, buf, sizeof(buf));
+    for (;;) {
+        ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 24, 0);
         if (n == 0)
-            return 0;
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
+            break;
+        if (n > 0)
+            continue;
+        if (errno == EINTR)
+            continue;
+        if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP)
             return -errno;
-        }
-        for (ssize_t done = 0; done < n;) {
-            ssize_t w = write(out, buf + done, (size_t)(n - done));
-            if (w < 0) {
-                if (errno == EINTR)
-                    continue;
+        char buf[1 << 16];
+        while ((n = read(in, buf, sizeof(buf))) != 0) {
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0)
                 return -errno;
+            for (ssize_t done = 0; done < n;) {
+                ssize_t w = write(out, buf + done, (size_t)(n - done));
+                if (w < 0 && errno != EINTR)
+                    return -errno;
+                done += w > 0 ? w : 0;
             }
-            done += w;
         }
+        break;
     }
+    return fsync(out) < 0 ? -errno : 0;
 }
 
-int snapshot_copy(struct redis_conn *local, const char *snapshot_dir, const char *local_replid,
-                  const char *peer_replid, char *path, size_t path_size, char *err,
-                  size_t err_size) {
-    char dir[512], dbfilename[256], source[800], tmp[900];
-    if (config_get(local, "dir", dir, sizeof(dir), err, err_size) < 0 ||
-        config_get(local, "dbfilename", dbfilename, sizeof(dbfilename), err, err_size) < 0)
-        return -1;
-    snprintf(source, sizeof(source), "%s/%s", dir, dbfilename);
-
-    int r = ensure_directory(snapshot_dir, 0700);
-    if (r < 0) {
-        snprintf(err, err_size, "snapshot_dir %s: %s", snapshot_dir, strerror(-r));
-        return -1;
+/* The child's whole job; exits with the errno that stopped it, the message on fd. */
+static void __attribute__((noreturn)) copy_in_child(const struct snapshot_copy *c,
+                                                    const char *rdb_path, const char *dir) {
+    char error[1500] = "";
+    int r = ensure_directory(dir, 0700);
+    int in = -1, out = -1;
+    if (r < 0)
+        snprintf(error, sizeof(error), "snapshot_dir %s: %s", dir, strerror(-r));
+    if (r == 0 && (in = open(rdb_path, O_RDONLY | O_CLOEXEC)) < 0) {
+        r = -errno;
+        snprintf(error, sizeof(error), "open %s: %s", rdb_path, strerror(-r));
     }
+    if (r == 0 && (out = open(c->partial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0) {
+        r = -errno;
+        snprintf(error, sizeof(error), "create %s: %s", c->partial, strerror(-r));
+    }
+    if (r == 0)
+        r = copy_fd(in, out);
+    if (out >= 0 && close(out) < 0 && r == 0)
+        r = -errno;
+    if (r == 0 && rename(c->partial, c->path) < 0)
+        r = -errno;
+    if (r < 0 && !error[0])
+        snprintf(error, sizeof(error), "copy %s to %s: %s", rdb_path, c->path, strerror(-r));
+    if (r < 0) {
+        if (out >= 0)
+            unlink(c->partial);
+        ssize_t ignored = write(c->error_fd, error, strlen(error));
+        (void)ignored;
+    }
+    _exit(r < 0 ? -r : 0);
+}
+
+static void copy_finished(struct snapshot_copy *c) {
+    c->child = sd_event_source_disable_unref(c->child);
+    close(c->error_fd);
+    c->error_fd = -1;
+}
+
+static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
+    (void)s;
+    struct snapshot_copy *c = userdata;
+    char error[1500] = "";
+    ssize_t n = read(c->error_fd, error, sizeof(error) - 1);
+    error[n > 0 ? n : 0] = '\0';
+    int r = 0;
+    if (si->si_code != CLD_EXITED) {
+        r = -EINTR;
+        snprintf(error, sizeof(error), "the copying process was killed by signal %d", si->si_status);
+        unlink(c->partial);
+    } else if (si->si_status != 0) {
+        r = -si->si_status;
+    }
+    copy_finished(c);
+    c->on_done(r, error, c->userdata);
+    return 0;
+}
+
+int snapshot_copy_start(struct snapshot_copy *c, sd_event *event, const char *rdb_path,
+                        const char *snapshot_dir, const char *local_replid,
+                        const char *peer_replid, snapshot_done_fn on_done, void *userdata) {
+    memset(c, 0, sizeof(*c));
+    c->error_fd = -1;
+    c->on_done = on_done;
+    c->userdata = userdata;
     char stamp[32];
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-    snprintf(path, path_size, "%s/dump-%s-local-%s-peer-%s.rdb", snapshot_dir, stamp,
+    snprintf(c->path, sizeof(c->path), "%s/dump-%s-local-%s-peer-%s.rdb", snapshot_dir, stamp,
              local_replid[0] ? local_replid : "none", peer_replid[0] ? peer_replid : "unknown");
-    snprintf(tmp, sizeof(tmp), "%s.partial", path);
+    snprintf(c->partial, sizeof(c->partial), "%s.partial", c->path);
 
-    int in = open(source, O_RDONLY | O_CLOEXEC);
-    if (in < 0) {
-        snprintf(err, err_size, "open %s: %s", source, strerror(errno));
-        return -1;
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
+        return -errno;
+    pid_t pid = fork();
+    if (pid < 0) {
+        int r = -errno;
+        close(fds[0]);
+        close(fds[1]);
+        return r;
     }
-    int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (out < 0) {
-        snprintf(err, err_size, "create %s: %s", tmp, strerror(errno));
-        close(in);
-        return -1;
+    if (pid == 0) {
+        close(fds[0]);
+        c->error_fd = fds[1];
+        copy_in_child(c, rdb_path, snapshot_dir);
     }
-    r = copy_fd(in, out);
-    if (r == 0 && fsync(out) < 0)
-        r = -errno;
-    close(in);
-    if (close(out) < 0 && r == 0)
-        r = -errno;
-    if (r == 0 && rename(tmp, path) < 0)
-        r = -errno;
+    close(fds[1]);
+    c->error_fd = fds[0];
+    int r = sd_event_add_child(event, &c->child, pid, WEXITED, on_child, c);
     if (r < 0) {
-        unlink(tmp);
-        snprintf(err, err_size, "copy %s to %s: %s", source, path, strerror(-r));
-        return -1;
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        unlink(c->partial);
+        copy_finished(c);
+        return r;
     }
+    /* Freeing the source (a cancelled copy) then kills and reaps the child. */
+    sd_event_source_set_child_process_own(c->child, true);
     return 0;
+}
+
+void snapshot_copy_cancel(struct snapshot_copy *c) {
+    if (!c->child)
+        return;
+    copy_finished(c);
+    unlink(c->partial);
 }

@@ -1,29 +1,39 @@
-/* Save the local dataset before a resync that would wipe it: BGSAVE, wait for it,
- * copy the RDB file into snapshot_dir under a name that carries the time and both
- * replication ids. The waiting is done by the caller's state machine. */
+/* Save the local dataset before a resync that would wipe it. The transition asks the
+ * server for BGSAVE and waits for it over its link; this module judges BGSAVE's
+ * answer, names the copy, and copies the RDB file into snapshot_dir in a child
+ * process, so that copying a large file never holds the event loop. */
 #ifndef RVA_SNAPSHOT_H
 #define RVA_SNAPSHOT_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <systemd/sd-event.h>
 
-#include "redis_conn.h"
-#include "redis_info.h"
+/* BGSAVE's error reply says a save or another child is running: ask again later. */
+bool snapshot_bgsave_busy(const char *error_reply);
 
-/* Ask for a BGSAVE. Returns 1 when it started, 0 when another save is running (wait
- * until snapshot_save_finished() and ask again), -1 on error (reason in err). */
-int snapshot_start(struct redis_conn *local, char *err, size_t err_size);
+/* r is 0, or a negative errno with `error` saying which file and what failed. */
+typedef void (*snapshot_done_fn)(int r, const char *error, void *userdata);
 
-/* Poll: 1 when no save is running and the last one succeeded, 0 while one is
- * running, -1 on error (a failed save, or the server stopped answering). */
-int snapshot_save_finished(struct redis_conn *local, char *err, size_t err_size);
+struct snapshot_copy {
+    sd_event_source *child;
+    int error_fd;            /* the child writes its error message here */
+    char path[1024];         /* the copy's final name */
+    char partial[1100];      /* its name until complete */
+    snapshot_done_fn on_done;
+    void *userdata;
+};
 
-/* Copy the server's RDB file (CONFIG GET dir/dbfilename) into snapshot_dir as
- * `<prefix>-<UTC time>-local-<replid>-peer-<replid>.rdb`, mode 0600, written to a
- * temporary name and renamed so a partial copy never looks complete. Returns 0 and
- * the path, or -1 with the reason. */
-int snapshot_copy(struct redis_conn *local, const char *snapshot_dir, const char *local_replid,
-                  const char *peer_replid, char *path, size_t path_size, char *err,
-                  size_t err_size);
+/* Copy rdb_path into snapshot_dir as `dump-<UTC time>-local-<replid>-peer-<replid>.rdb`,
+ * mode 0600, through `<name>.partial` and a rename, so a partial copy never looks
+ * complete; fsync'd. on_done runs from the loop when the child has finished. SIGCHLD
+ * must be blocked (sd-event's rule for child sources). Returns 0, or a negative errno
+ * when the child could not be started (on_done is then not called). */
+int snapshot_copy_start(struct snapshot_copy *c, sd_event *event, const char *rdb_path,
+                        const char *snapshot_dir, const char *local_replid,
+                        const char *peer_replid, snapshot_done_fn on_done, void *userdata);
+
+/* Stop a copy in progress: kill and reap the child, remove the partial file. */
+void snapshot_copy_cancel(struct snapshot_copy *c);
 
 #endif

@@ -65,19 +65,22 @@ void status_format_text(const struct agent *a, char *buf, size_t size) {
         put(&o, "VIP:          %s %s\n", a->cfg.keepalived.vip, a->vip.here ? "here" : "not here");
     put(&o, "VRRP state:   %s\n", a->vrrp_known ? vrrp_state_to_string(a->vrrp_state) : "unknown");
     put(&o, "maintenance:  %s\n", a->maintenance ? "on" : "off");
-    put(&o, "split brain:  %s\n", a->split_brain ? "YES: both nodes are masters"
+    put(&o, "split brain:  %s\n", a->split_brain.active ? "YES: both nodes are masters"
                                    : a->split_brain_last_seen ? "no (there was one earlier)"
                                                               : "no");
     put(&o, "event loop:   longest callback %.1f ms, 99%% under %.1f ms (%llu callbacks)\n",
         a->loop.max_usec / 1000.0, loop_stats_percentile_usec(&a->loop, 99) / 1000.0,
         (unsigned long long)a->loop.callbacks);
-    if (a->transition_running)
-        put(&o, "transition:   %s running (%s)\n", vrrp_state_to_string(a->transition.target),
-            a->transition.id);
+    if (a->transition) {
+        const struct transition_result *running = transition_result(a->transition);
+        put(&o, "transition:   %s running (%s)\n", vrrp_state_to_string(running->target),
+            running->id);
+    }
+    const struct transition_result *last = &a->last.result;
     if (a->last.valid)
-        put(&o, "last:         %s %s in %ld ms: %s\n", vrrp_state_to_string(a->last.target),
-            transition_outcome_to_string(a->last.outcome), a->last.duration_ms,
-            a->last.outcome == TRANSITION_FAILED ? a->last.error : a->last.summary);
+        put(&o, "last:         %s %s in %ld ms: %s\n", vrrp_state_to_string(last->target),
+            transition_outcome_to_string(last->outcome), (long)(last->duration_usec / 1000u),
+            last->outcome == TRANSITION_FAILED ? last->error : last->summary);
 }
 
 void status_format_json(const struct agent *a, char *buf, size_t size) {
@@ -122,24 +125,25 @@ void status_format_json(const struct agent *a, char *buf, size_t size) {
     else
         put(&o, ",\"vrrp_state\":null");
     put(&o, ",\"maintenance\":%s,\"split_brain\":%s,\"split_brain_last_seen\":%lld",
-        a->maintenance ? "true" : "false", a->split_brain ? "true" : "false",
+        a->maintenance ? "true" : "false", a->split_brain.active ? "true" : "false",
         (long long)a->split_brain_last_seen);
 
     put(&o, ",\"loop\":{\"callbacks\":%llu,\"max_stall_ms\":%.3f,\"p99_stall_ms\":%.3f}",
         (unsigned long long)a->loop.callbacks, a->loop.max_usec / 1000.0,
         loop_stats_percentile_usec(&a->loop, 99) / 1000.0);
     put(&o, ",\"transition\":{\"running\":%s,\"count\":%lu,\"last\":",
-        a->transition_running ? "true" : "false", a->transitions_started);
+        a->transition ? "true" : "false", a->transitions_started);
+    const struct transition_result *last = &a->last.result;
     if (a->last.valid) {
         put(&o, "{\"id\":");
-        put_json_string(&o, a->last.id);
+        put_json_string(&o, last->id);
         put(&o, ",\"target\":\"%s\",\"outcome\":\"%s\",\"duration_ms\":%ld,\"ended\":%lld,"
-                "\"summary\":", vrrp_state_to_string(a->last.target),
-            transition_outcome_to_string(a->last.outcome), a->last.duration_ms,
+                "\"summary\":", vrrp_state_to_string(last->target),
+            transition_outcome_to_string(last->outcome), (long)(last->duration_usec / 1000u),
             (long long)a->last.ended);
-        put_json_string(&o, a->last.summary);
+        put_json_string(&o, last->summary);
         put(&o, ",\"error\":");
-        put_json_string(&o, a->last.error);
+        put_json_string(&o, last->error);
         put(&o, "}");
     } else {
         put(&o, "null");
@@ -168,10 +172,10 @@ int status_write_metrics(const struct agent *a, const char *path) {
     put(&o, "# HELP redis_vrrp_agent_last_transition_seconds Duration of the last transition.\n"
             "# TYPE redis_vrrp_agent_last_transition_seconds gauge\n"
             "redis_vrrp_agent_last_transition_seconds %.3f\n",
-        a->last.valid ? a->last.duration_ms / 1000.0 : 0.0);
+        a->last.valid ? a->last.result.duration_usec / 1e6 : 0.0);
     put(&o, "# HELP redis_vrrp_agent_split_brain Both nodes are masters.\n"
             "# TYPE redis_vrrp_agent_split_brain gauge\n"
-            "redis_vrrp_agent_split_brain %d\n", a->split_brain ? 1 : 0);
+            "redis_vrrp_agent_split_brain %d\n", a->split_brain.active ? 1 : 0);
     put(&o, "# HELP redis_vrrp_agent_loop_stall_seconds Longest single event-loop callback "
             "since start, and the 99th percentile.\n"
             "# TYPE redis_vrrp_agent_loop_stall_seconds gauge\n"

@@ -5,6 +5,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -32,6 +33,33 @@ def wait_for(what, condition, timeout=10.0, interval=0.01):
         return lablib.wait_for(what, condition, timeout, interval)
     except TimeoutError as e:
         raise AssertionError(str(e)) from None
+
+
+class Blackhole:
+    """A TCP listener that accepts connections and never answers: a peer host whose
+    network swallows everything."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", self.port))
+        self.sock.listen(64)
+        self.held = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.held.append(conn)
+
+    def close(self):
+        self.sock.close()
+        for c in self.held:
+            c.close()
 
 
 class RedisServer:
@@ -123,7 +151,6 @@ def run_agent(*args, config=None, timeout=30, **kw):
 
 
 # ---- Two nodes, keepalived emulated: node configs, notify runs, a client behind the VIP ----
-import threading  # noqa: E402  (appended section: the helpers above stay untouched)
 
 
 def write_node_config(node_dir, local, peer, instance="VI_1", **transition):

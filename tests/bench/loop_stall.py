@@ -6,39 +6,10 @@ Timings only; nothing here passes or fails."""
 import json
 import os
 import signal
-import socket
 import subprocess
-import threading
 import time
 
-from helpers import AGENT, RedisServer, free_port, wait_for, write_config
-
-
-class Blackhole:
-    """A TCP listener that accepts connections and never answers: a peer host whose
-    network swallows everything."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", self.port))
-        self.sock.listen(64)
-        self.held = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.held.append(conn)
-
-    def close(self):
-        self.sock.close()
-        for c in self.held:
-            c.close()
+from helpers import AGENT, Blackhole, RedisServer, free_port, wait_for, write_config
 
 
 class Daemon:

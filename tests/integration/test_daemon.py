@@ -3,7 +3,6 @@ file keepalived reads, the notify FIFO keepalived writes, the control socket (`n
 `status`, `maintenance`), SIGHUP reloads, the run_dir lock and VIP reconciliation. The
 daemon runs as a subprocess with everything it writes under tmp_path; its stderr goes to
 a file that is printed when a test fails."""
-import json
 import os
 import shutil
 import signal
@@ -11,226 +10,14 @@ import socket
 import stat
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
 import redis_client
 import server_kind
-from helpers import AGENT, RedisServer, run_agent, wait_for, write_config
-
-# Full syncs start at once instead of after the default 5 s wait for more replicas.
-FAST_FULL_SYNC = "repl-diskless-sync-delay 0"
-CLOCK_TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
-
-
-class Daemon:
-    """One `redis-vrrp-agent run` with a config and a directory of its own under
-    `base`: run_dir, track file, notify FIFO, state log, snapshots and its stderr.
-    `sections` override or add config keys ({"check": {"fail_value": 7}}); `prefix`
-    goes before the command line (e.g. `ip netns exec NS`)."""
-
-    def __init__(self, base, name, local_port, peer_port, sections=None, prefix=()):
-        self.name = name
-        self.dir = Path(base) / name
-        self.dir.mkdir(parents=True, exist_ok=True)
-        self.config = self.dir / "agent.conf"
-        self.run_dir = self.dir / "run"
-        self.track_file = self.dir / "track"
-        self.fifo = self.dir / "notify.fifo"
-        self.state_log = self.dir / "state.log"
-        self.stderr_path = self.dir / "daemon.stderr"
-        self.prefix = list(prefix)
-        self.local_port = local_port
-        self.peer_port = peer_port
-        self.proc = None
-        self.write_config(sections or {})
-
-    def config_sections(self, overrides):
-        sections = {
-            "agent": {"run_dir": self.run_dir},
-            "redis": {"host": "127.0.0.1", "port": self.local_port, "connect_timeout_ms": 200,
-                      "command_timeout_ms": 500},
-            "peer": {"host": "127.0.0.1", "port": self.peer_port},
-            "check": {"track_file": self.track_file},
-            "keepalived": {"instance": "VI_1", "notify_fifo": self.fifo},
-            "transition": {"snapshot_dir": self.dir / "snapshots"},
-            "log": {"target": "stderr", "level": "debug", "state_log": self.state_log},
-        }
-        for section, keys in overrides.items():
-            sections.setdefault(section, {}).update(keys)
-        return sections
-
-    def write_config(self, overrides):
-        write_config(self.config, self.config_sections(overrides))
-
-    def start(self, timeout=10):
-        """Start the daemon and wait until it is ready: its first check has written the
-        track file (a stale one is removed first, so the file proves this run)."""
-        self.track_file.unlink(missing_ok=True)
-        with open(self.stderr_path, "a") as err:
-            err.write(f"---- {' '.join(self.command())}\n")
-            err.flush()
-            self.proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL,
-                                         stdout=err, stderr=err)
-
-        def ready():
-            if self.proc.poll() is not None:
-                raise AssertionError(f"daemon {self.name} exited with {self.proc.returncode}"
-                                     f" before it was ready; log:\n{self.log()}")
-            return self.track_file.exists()
-
-        try:
-            wait_for(f"daemon {self.name} to write its track file", ready, timeout=timeout)
-        except AssertionError as e:
-            raise AssertionError(f"{e}\nlog:\n{self.log()}") from None
-        return self
-
-    def command(self):
-        return self.prefix + [str(AGENT), "-c", str(self.config), "run"]
-
-    @property
-    def pid(self):
-        return self.proc.pid
-
-    def running(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def signal(self, sig):
-        self.proc.send_signal(sig)
-
-    def stop(self, timeout=10):
-        """SIGTERM; the daemon must exit 0 (a bound, not a pacing device)."""
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            raise AssertionError(f"daemon {self.name} ignored SIGTERM for {timeout}s; "
-                                 f"log:\n{self.log()}")
-        assert rc == 0, f"daemon {self.name} exited {rc} on SIGTERM; log:\n{self.log()}"
-
-    def kill(self):
-        if self.running():
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-
-    def log(self):
-        return self.stderr_path.read_text() if self.stderr_path.exists() else ""
-
-    def track(self):
-        """The track file's value as keepalived reads it, or None while it is absent."""
-        try:
-            return self.track_file.read_text().strip()
-        except FileNotFoundError:
-            return None
-
-    def wait_track(self, value, timeout=10):
-        """Wait for the track file to hold `value`; returns the seconds waited."""
-        value = str(value)
-        try:
-            return wait_for(f"track file of {self.name} = {value}",
-                            lambda: self.track() == value, timeout=timeout)[1]
-        except AssertionError as e:
-            raise AssertionError(f"{e} (it holds {self.track()!r}); log:\n{self.log()}") from None
-
-    def wait_log(self, text, timeout=10):
-        try:
-            wait_for(f"'{text}' in the log of {self.name}", lambda: text in self.log(),
-                     timeout=timeout)
-        except AssertionError as e:
-            raise AssertionError(f"{e}; log:\n{self.log()}") from None
-
-    def cli(self, *args, timeout=30):
-        return run_agent(*args, config=self.config, timeout=timeout)
-
-    def status(self):
-        r = self.cli("status", "--json", timeout=10)
-        assert r.returncode == 0, (r.returncode, r.stdout, r.stderr)
-        return json.loads(r.stdout)
-
-    def wait_status(self, what, condition, timeout=10):
-        """Wait until condition(status) holds; returns that status."""
-        found = {}
-
-        def check():
-            found["status"] = self.status()
-            return condition(found["status"])
-
-        try:
-            wait_for(what, check, timeout=timeout)
-        except AssertionError as e:
-            raise AssertionError(f"{e}; last status {found.get('status')}; "
-                                 f"log:\n{self.log()}") from None
-        return found["status"]
-
-    def write_fifo(self, text):
-        """Open, write, close: as keepalived does. O_NONBLOCK so a dead daemon is an
-        error (ENXIO: no reader) rather than a hang."""
-        fd = os.open(self.fifo, os.O_WRONLY | os.O_NONBLOCK)
-        try:
-            os.write(fd, text.encode())
-        finally:
-            os.close(fd)
-
-    def cpu_seconds(self):
-        """User plus system CPU time the daemon has used so far."""
-        stat = Path(f"/proc/{self.pid}/stat").read_text()
-        fields = stat[stat.rindex(")") + 2:].split()  # fields from the 3rd (state) on
-        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS_PER_SECOND
-
-
-@pytest.fixture
-def daemons(tmp_path):
-    """make(name, local_port, peer_port, sections=None, prefix=()) -> Daemon (not started).
-    At the end, any daemon still running is killed, and every daemon's log is printed
-    (pytest shows it only when the test failed)."""
-    made = []
-
-    def make(name, local_port, peer_port, sections=None, prefix=()):
-        d = Daemon(tmp_path, name, local_port, peer_port, sections, prefix)
-        made.append(d)
-        return d
-
-    yield make
-    for d in made:
-        d.kill()
-        print(f"---- log of daemon {d.name} ({d.stderr_path}) ----\n{d.log()}")
-
-
-@pytest.fixture
-def dead_port():
-    """A loopback port bound but never listening: connecting is refused, and no other
-    process can take the port while the test runs."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        yield s.getsockname()[1]
-
-
-def role(server):
-    return server.info("replication")["role"]
-
-
-def replicates_from(replica, master_port):
-    info = replica.info("replication")
-    return info["role"] == "slave" and info["master_port"] == master_port
-
-
-def wait_role(server, expected, timeout=10):
-    return wait_for(f"{server.name} to be {expected}", lambda: role(server) == expected,
-                    timeout=timeout)[1]
-
-
-def wait_in_sync(replica, master, timeout=30):
-    def synced():
-        r = replica.info("replication")
-        m = master.info("replication")
-        return (r["role"] == "slave" and r["master_link_status"] == "up"
-                and not r["master_sync_in_progress"]
-                and r["slave_repl_offset"] == m["master_repl_offset"])
-
-    wait_for(f"{replica.name} in sync with {master.name}", synced, timeout=timeout)
-
+from daemon_harness import (FAST_FULL_SYNC, replicates_from, role, wait_in_sync,
+                            wait_role)
+from helpers import RedisServer, run_agent, wait_for
 
 # ---- track file ----
 
@@ -495,28 +282,29 @@ def test_notify_command_hands_over_to_the_running_daemon(redis_factory, daemons)
     d.stop()
 
 
-def test_the_loops_longest_callback_is_measured(redis_factory, daemons, dead_port):
-    """A local Redis stopped for longer than the command timeout: the check that
-    waits for it shows as a long callback in status and in the metrics file."""
+def test_the_loop_stays_responsive_while_the_local_redis_hangs(redis_factory, daemons, dead_port):
+    """A local Redis stopped for longer than the command timeout: the check waits on
+    its deadline without holding the loop, so the longest callback stays far below
+    the timeout (the bound only catches a blocking call), and the figures reach
+    status and the metrics file."""
     local = redis_factory("local", extra=[FAST_FULL_SYNC]).start()
     d = daemons("agent", local.port, dead_port)
     metrics = d.dir / "metrics.prom"
     d.write_config({"redis": {"command_timeout_ms": 300}, "metrics": {"textfile": metrics}})
     d.start()
     before = d.wait_status("some callbacks", lambda s: s["loop"]["callbacks"] > 10)["loop"]
-    assert before["max_stall_ms"] < 250, before
     local.kill(signal.SIGSTOP)
     try:
         d.wait_track(1, timeout=10)
+        # Asked while the server is still stopped: the answer cannot wait on it.
+        loop = d.status()["loop"]
     finally:
         local.kill(signal.SIGCONT)
-    loop = d.status()["loop"]
-    assert loop["max_stall_ms"] >= 250, loop
+    assert loop["max_stall_ms"] < 250, loop
     assert 0 < loop["p99_stall_ms"] <= loop["max_stall_ms"], loop
     assert loop["callbacks"] > before["callbacks"]
     wait_for("the metrics file to carry the stall",
-             lambda: 'redis_vrrp_agent_loop_stall_seconds{stat="max"} 0.' in metrics.read_text()
-             and float(metrics.read_text().split('stat="max"} ')[1].split()[0]) >= 0.25, 10)
+             lambda: 'redis_vrrp_agent_loop_stall_seconds{stat="max"} 0.' in metrics.read_text(), 10)
     assert "event loop:   longest callback" in d.cli("status", timeout=10).stdout
     d.stop()
 
