@@ -7,6 +7,8 @@
 #include <systemd/sd-event.h>
 
 uint64_t monotonic_usec(void);
+/* CPU time this thread has used. */
+uint64_t thread_cpu_usec(void);
 
 /* Fire `timer` (a CLOCK_MONOTONIC time source) once, delay_usec from now. */
 int timer_arm(sd_event_source *timer, uint64_t delay_usec);

@@ -364,9 +364,9 @@ static int run_loop(struct agent *a) {
         if (r == 0)
             r = sd_event_wait(a->event, UINT64_MAX);
         if (r > 0) {
-            uint64_t start = monotonic_usec();
+            uint64_t start = monotonic_usec(), cpu_start = thread_cpu_usec();
             r = sd_event_dispatch(a->event);
-            loop_stats_record(&a->loop, monotonic_usec() - start);
+            loop_stats_record(&a->loop, monotonic_usec() - start, thread_cpu_usec() - cpu_start);
         }
         if (r < 0)
             return log_error_errno(r, "event loop");

@@ -10,10 +10,12 @@ static int bucket_of(uint64_t usec) {
     return b;
 }
 
-void loop_stats_record(struct loop_stats *s, uint64_t usec) {
+void loop_stats_record(struct loop_stats *s, uint64_t usec, uint64_t cpu_usec) {
     s->callbacks++;
     if (usec > s->max_usec)
         s->max_usec = usec;
+    if (cpu_usec > s->max_cpu_usec)
+        s->max_cpu_usec = cpu_usec;
     s->buckets[bucket_of(usec)]++;
 }
 

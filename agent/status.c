@@ -68,8 +68,9 @@ void status_format_text(const struct agent *a, char *buf, size_t size) {
     put(&o, "split brain:  %s\n", a->split_brain.active ? "YES: both nodes are masters"
                                    : a->split_brain_last_seen ? "no (there was one earlier)"
                                                               : "no");
-    put(&o, "event loop:   longest callback %.1f ms, 99%% under %.1f ms (%llu callbacks)\n",
-        a->loop.max_usec / 1000.0, loop_stats_percentile_usec(&a->loop, 99) / 1000.0,
+    put(&o, "event loop:   longest callback %.1f ms, 99%% under %.1f ms, most CPU in one %.1f ms "
+            "(%llu callbacks)\n", a->loop.max_usec / 1000.0,
+        loop_stats_percentile_usec(&a->loop, 99) / 1000.0, a->loop.max_cpu_usec / 1000.0,
         (unsigned long long)a->loop.callbacks);
     if (a->transition) {
         const struct transition_result *running = transition_result(a->transition);
@@ -128,9 +129,9 @@ void status_format_json(const struct agent *a, char *buf, size_t size) {
         a->maintenance ? "true" : "false", a->split_brain.active ? "true" : "false",
         (long long)a->split_brain_last_seen);
 
-    put(&o, ",\"loop\":{\"callbacks\":%llu,\"max_stall_ms\":%.3f,\"p99_stall_ms\":%.3f}",
-        (unsigned long long)a->loop.callbacks, a->loop.max_usec / 1000.0,
-        loop_stats_percentile_usec(&a->loop, 99) / 1000.0);
+    put(&o, ",\"loop\":{\"callbacks\":%llu,\"max_stall_ms\":%.3f,\"p99_stall_ms\":%.3f,"
+            "\"max_cpu_ms\":%.3f}", (unsigned long long)a->loop.callbacks, a->loop.max_usec / 1000.0,
+        loop_stats_percentile_usec(&a->loop, 99) / 1000.0, a->loop.max_cpu_usec / 1000.0);
     put(&o, ",\"transition\":{\"running\":%s,\"count\":%lu,\"last\":",
         a->transition ? "true" : "false", a->transitions_started);
     const struct transition_result *last = &a->last.result;
@@ -177,11 +178,13 @@ int status_write_metrics(const struct agent *a, const char *path) {
             "# TYPE redis_vrrp_agent_split_brain gauge\n"
             "redis_vrrp_agent_split_brain %d\n", a->split_brain.active ? 1 : 0);
     put(&o, "# HELP redis_vrrp_agent_loop_stall_seconds Longest single event-loop callback "
-            "since start, and the 99th percentile.\n"
+            "since start, the 99th percentile, and the most CPU time one callback used.\n"
             "# TYPE redis_vrrp_agent_loop_stall_seconds gauge\n"
             "redis_vrrp_agent_loop_stall_seconds{stat=\"max\"} %.6f\n"
-            "redis_vrrp_agent_loop_stall_seconds{stat=\"p99\"} %.6f\n",
-        a->loop.max_usec / 1e6, loop_stats_percentile_usec(&a->loop, 99) / 1e6);
+            "redis_vrrp_agent_loop_stall_seconds{stat=\"p99\"} %.6f\n"
+            "redis_vrrp_agent_loop_stall_seconds{stat=\"max_cpu\"} %.6f\n",
+        a->loop.max_usec / 1e6, loop_stats_percentile_usec(&a->loop, 99) / 1e6,
+        a->loop.max_cpu_usec / 1e6);
     buf[o.used > 0 && buf[o.used - 1] == '\n' ? o.used - 1 : o.used] = '\0';
     return run_dir_write_file(path, buf);
 }
