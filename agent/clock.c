@@ -22,3 +22,8 @@ int timer_arm(sd_event_source *timer, uint64_t delay_usec) {
         r = sd_event_source_set_enabled(timer, SD_EVENT_ONESHOT);
     return r;
 }
+
+void timer_arm_or_exit(sd_event_source *timer, uint64_t delay_usec) {
+    if (timer_arm(timer, delay_usec) < 0)
+        sd_event_exit(sd_event_source_get_event(timer), EVENT_SOURCE_FAILED_EXIT);
+}

@@ -373,6 +373,9 @@ static int run_loop(struct agent *a) {
         if (sd_event_get_state(a->event) == SD_EVENT_FINISHED) {
             int code = 0;
             r = sd_event_get_exit_code(a->event, &code);
+            if (r >= 0 && code == EVENT_SOURCE_FAILED_EXIT)
+                log_error("event loop: an event source could not be armed (out of memory?); "
+                          "exiting so that the service manager restarts the daemon");
             return r < 0 ? r : code;
         }
     }
@@ -419,6 +422,9 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
     log_info("%s: stopping", strsignal((int)si->ssi_signo));
     sd_notify(0, "STOPPING=1");
     a->lifecycle = AGENT_QUITTING;
+    /* No new checks or polls: what is owed is all the exit waits for. */
+    local_watch_stop(&a->local);
+    peer_watch_stop(&a->peer);
     if (a->transition)
         transition_cancel(a->transition); /* it releases its fences, then we exit */
     return 0;

@@ -15,7 +15,7 @@
 #define QUICK_RECHECKS 25
 
 static void schedule_check(struct local_watch *lw, uint64_t delay_usec) {
-    timer_arm(lw->timer, delay_usec);
+    timer_arm_or_exit(lw->timer, delay_usec);
 }
 
 static void finish_check(struct local_watch *lw) {

@@ -57,7 +57,7 @@ static void on_keyspace_reply(const struct redis_result *r, void *userdata) {
 static int on_poll(sd_event_source *s, uint64_t usec, void *userdata) {
     (void)usec;
     struct peer_watch *pw = userdata;
-    timer_arm(s, (uint64_t)pw->interval_ms * 1000u);
+    timer_arm_or_exit(s, (uint64_t)pw->interval_ms * 1000u);
     if (pw->in_flight)
         return 0; /* the link's deadline ends a slow poll */
     pw->in_flight = true;

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "clock.h"
+
 struct adapter {
     redisAsyncContext *ac;
     sd_event_source *source;
@@ -24,10 +26,15 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
     return 0;
 }
 
+/* hiredis's hooks return nothing, so a failure cannot be handed back: one would
+ * leave the connection deaf, so the loop ends (see timer_arm_or_exit). */
 static void update_events(struct adapter *a, uint32_t events) {
     a->events = events;
-    sd_event_source_set_io_events(a->source, events);
-    sd_event_source_set_enabled(a->source, events ? SD_EVENT_ON : SD_EVENT_OFF);
+    int r = sd_event_source_set_io_events(a->source, events);
+    if (r >= 0)
+        r = sd_event_source_set_enabled(a->source, events ? SD_EVENT_ON : SD_EVENT_OFF);
+    if (r < 0)
+        sd_event_exit(sd_event_source_get_event(a->source), EVENT_SOURCE_FAILED_EXIT);
 }
 
 static void add_read(void *p) { struct adapter *a = p; update_events(a, a->events | EPOLLIN); }
@@ -53,7 +60,12 @@ int redis_async_attach(redisAsyncContext *ac, sd_event *event) {
         free(a);
         return r;
     }
-    sd_event_source_set_enabled(a->source, SD_EVENT_OFF);
+    r = sd_event_source_set_enabled(a->source, SD_EVENT_OFF);
+    if (r < 0) {
+        sd_event_source_unref(a->source);
+        free(a);
+        return r;
+    }
     ac->ev.data = a;
     ac->ev.addRead = add_read;
     ac->ev.delRead = del_read;

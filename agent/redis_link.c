@@ -66,7 +66,7 @@ static void arm_deadline(struct redis_link *link) {
     }
     int ms = link->connected ? link->endpoint->command_timeout_ms
                              : link->endpoint->connect_timeout_ms;
-    timer_arm(link->deadline_timer, (uint64_t)ms * 1000u);
+    timer_arm_or_exit(link->deadline_timer, (uint64_t)ms * 1000u);
 }
 
 /* Free the context; owed requests fail with link->last_status. */
@@ -191,7 +191,7 @@ static void fail_later(struct redis_link *link, struct link_request *req) {
     req->prev = NULL;
     req->next = link->failed;
     link->failed = req;
-    timer_arm(link->deliver_timer, 0);
+    timer_arm_or_exit(link->deliver_timer, 0);
 }
 
 static void send_auth(struct redis_link *link) {

@@ -183,7 +183,7 @@ static void on_answer(const struct redis_result *r, void *userdata) {
         }
     }
     if (--t->owed == 0)
-        timer_arm(t->timer, 0);
+        timer_arm_or_exit(t->timer, 0);
 }
 
 /* Send a command; its answer lands in the returned slot. */
@@ -195,7 +195,7 @@ static struct answer *vask(struct transition *t, struct redis_link *link, const 
     if (redis_link_vcommand(link, t, on_answer, a, fmt, ap) < 0) {
         t->owed--;
         snprintf(a->error, sizeof(a->error), "out of memory");
-        timer_arm(t->timer, 0);
+        timer_arm_or_exit(t->timer, 0);
     }
     return a;
 }
@@ -436,7 +436,7 @@ static void on_copy_done(int r, const char *error, void *userdata) {
     t->copy_result = r;
     snprintf(t->copy_error, sizeof(t->copy_error), "%s", error);
     if (--t->owed == 0)
-        timer_arm(t->timer, 0);
+        timer_arm_or_exit(t->timer, 0);
 }
 
 static enum step_result step_snapshot_copy(struct transition *t) {
@@ -452,7 +452,7 @@ static enum step_result step_snapshot_copy(struct transition *t) {
             return fail(t, "not switching: snapshot copy could not start: %s", strerror(-r));
         t->copying = true;
         t->owed++;
-        timer_arm(t->timer, (uint64_t)snapshot_timeout_ms(t) * 1000u); /* the copy's deadline */
+        timer_arm_or_exit(t->timer, (uint64_t)snapshot_timeout_ms(t) * 1000u); /* the copy's deadline */
         return STEP_AWAIT;
     }
     if (t->copy_result < 0)
@@ -805,12 +805,12 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata) {
         case STEP_AWAIT:
             t->phase++;
             if (t->owed == 0) /* nothing was sent after all */
-                timer_arm(t->timer, 0);
+                timer_arm_or_exit(t->timer, 0);
             log_set_transition_id(NULL);
             return 0;
         case STEP_WAIT:
             t->phase = 0;
-            timer_arm(t->timer, t->next_poll_usec);
+            timer_arm_or_exit(t->timer, t->next_poll_usec);
             log_set_transition_id(NULL);
             return 0;
         case STEP_DONE:
@@ -822,7 +822,7 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata) {
         }
     }
     /* Not reached by a correct machine: yield to the loop and go on next tick. */
-    timer_arm(t->timer, 0);
+    timer_arm_or_exit(t->timer, 0);
     log_set_transition_id(NULL);
     return 0;
 }
@@ -859,7 +859,7 @@ void transition_cancel(struct transition *t) {
     if (t->result.outcome != TRANSITION_RUNNING)
         return;
     t->cancelled = true;
-    timer_arm(t->timer, 0);
+    timer_arm_or_exit(t->timer, 0);
 }
 
 const struct transition_result *transition_result(const struct transition *t) {
