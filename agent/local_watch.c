@@ -127,7 +127,8 @@ int local_watch_start(struct local_watch *lw, sd_event *event, struct redis_link
 }
 
 void local_watch_stop(struct local_watch *lw) {
-    redis_link_cancel(lw->link, lw);
+    if (lw->link) /* started */
+        redis_link_cancel(lw->link, lw);
     lw->in_flight = false;
     lw->timer = sd_event_source_disable_unref(lw->timer);
 }

@@ -79,7 +79,8 @@ int peer_watch_start(struct peer_watch *pw, sd_event *event, struct redis_link *
 }
 
 void peer_watch_stop(struct peer_watch *pw) {
-    redis_link_cancel(pw->link, pw);
+    if (pw->link) /* started */
+        redis_link_cancel(pw->link, pw);
     pw->in_flight = false;
     pw->poll_timer = sd_event_source_disable_unref(pw->poll_timer);
 }

@@ -327,7 +327,6 @@ int redis_link_init(struct redis_link *link, sd_event *event, const struct redis
 void redis_link_close(struct redis_link *link) {
     for (struct link_request *req = link->head; req; req = req->next)
         req->fn = NULL;
-    set_failure(link, REDIS_STATUS_IO, "close", 0, "link closed");
     drop_context(link);
     while (link->failed) {
         struct link_request *next = link->failed->next;
