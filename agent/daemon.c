@@ -179,10 +179,9 @@ static void on_transition_done(const struct transition_result *result, void *use
     if (a->has_pending) {
         a->has_pending = false;
         start_transition(a, a->pending.state, "queued notification");
-        return;
     }
-    if (a->lifecycle == AGENT_RELOAD_PENDING)
-        apply_reload(a);
+    /* A pending reload waits in run_loop() for the links to deliver what this
+     * transition sent last. */
 }
 
 static void start_transition(struct agent *a, enum vrrp_state target, const char *why) {
@@ -209,6 +208,10 @@ static void submit_notification(struct agent *a, const struct notification *n,
     if (!notification_matches(n, a->cfg.keepalived.instance)) {
         log_info("ignoring %s from %s: not about instance %s", text, source,
                  a->cfg.keepalived.instance);
+        return;
+    }
+    if (a->lifecycle == AGENT_QUITTING) {
+        log_info("ignoring %s from %s: the agent is stopping", text, source);
         return;
     }
     log_state("notification %s (from %s)", text, source);
@@ -348,18 +351,20 @@ static int start_components(struct agent *a) {
     return 0;
 }
 
-/* Quitting is done once no transition runs and the links owe nothing: the
- * releases a cancelled transition sent (CLIENT UNPAUSE) must reach the servers. */
-static bool quit_done(const struct agent *a) {
-    return a->lifecycle == AGENT_QUITTING && !a->transition && !redis_link_busy(&a->local_link) &&
-           !redis_link_busy(&a->peer_link);
+/* No transition runs and the links owe nothing: the releases a transition sent
+ * as it ended (CLIENT UNPAUSE) have reached the servers, so the links may close (a
+ * reload) or the process exit (quitting). */
+static bool settled(const struct agent *a) {
+    return !a->transition && !redis_link_busy(&a->local_link) && !redis_link_busy(&a->peer_link);
 }
 
 /* sd_event_loop(), one dispatch at a time, so that each callback's duration is
  * measured (sd_event_dispatch runs exactly one event source). Returns the exit code
  * given to sd_event_exit(), 0 after a signal to stop, or a negative errno. */
 static int run_loop(struct agent *a) {
-    while (!quit_done(a)) {
+    while (!(a->lifecycle == AGENT_QUITTING && settled(a))) {
+        if (a->lifecycle == AGENT_RELOAD_PENDING && settled(a))
+            apply_reload(a);
         int r = sd_event_prepare(a->event);
         if (r == 0)
             r = sd_event_wait(a->event, UINT64_MAX);
@@ -412,11 +417,8 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
     if (si->ssi_signo == SIGHUP) {
         log_info("SIGHUP: reloading %s", a->config_path);
         /* Reload between transitions, so that a running one keeps one config. */
-        if (a->lifecycle == AGENT_QUITTING)
-            return 0;
-        a->lifecycle = AGENT_RELOAD_PENDING;
-        if (!a->transition)
-            apply_reload(a);
+        if (a->lifecycle != AGENT_QUITTING)
+            a->lifecycle = AGENT_RELOAD_PENDING; /* applied by run_loop() */
         return 0;
     }
     log_info("%s: stopping", strsignal((int)si->ssi_signo));

@@ -103,6 +103,8 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 }
 
 void local_watch_connection_lost(struct local_watch *lw) {
+    if (!lw->timer)
+        return; /* stopped: the daemon is going */
     /* Redis never closes an idle connection on its own: it was killed or restarted.
      * Check now: a refused reconnect is definitive (Redis is gone). */
     log_info("local Redis/Valkey closed our connection: checking at once");

@@ -16,8 +16,8 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
     (void)s;
     (void)fd;
     struct adapter *a = userdata;
-    /* Keep the context alive across the read handler: it may free the context (and
-     * with it this adapter) through the cleanup hook, so read `ac` once up front. */
+    /* The read handler may free the context, and with it this adapter (through the
+     * cleanup hook): read `ac` before it, and touch nothing of `a` after. */
     redisAsyncContext *ac = a->ac;
     if (revents & (EPOLLIN | EPOLLERR | EPOLLHUP))
         redisAsyncHandleRead(ac);

@@ -24,6 +24,10 @@ enum redis_status redis_status_from_io(int hiredis_err, int saved_errno) {
         return REDIS_STATUS_CLOSED;
     if (hiredis_err == REDIS_ERR_PROTOCOL)
         return REDIS_STATUS_PROTOCOL;
+    /* errno belongs to the failure only for an I/O error (0: hiredis 0.14 leaves err
+     * unset in the connect callback); a name that did not resolve is REDIS_ERR_OTHER. */
+    if (hiredis_err != REDIS_ERR_IO && hiredis_err != 0)
+        return REDIS_STATUS_IO;
     switch (saved_errno) {
     case EAGAIN:
     case ETIMEDOUT:

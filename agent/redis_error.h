@@ -21,7 +21,8 @@ enum redis_status {
 };
 
 /* A failed connection or read: hiredis's err code (REDIS_ERR_IO, _EOF, _PROTOCOL,
- * and 1.x's _TIMEOUT) and the errno saved right after the failing call. */
+ * _OTHER, 1.x's _TIMEOUT, or 0 in 0.14's connect callback) and the errno saved
+ * right after the failing call, which counts only with REDIS_ERR_IO or 0. */
 enum redis_status redis_status_from_io(int hiredis_err, int saved_errno);
 
 /* An error reply: AUTH for NOAUTH and WRONGPASS (the error code is the reply's first

@@ -1,7 +1,8 @@
 /* Asynchronous Redis link. hiredis runs every owed callback with a NULL reply when a
  * context goes away (a failed connect, the server closing, our own free), and only
- * then calls the disconnect callback; a request knows its failure's cause by whether
- * the context it was sent on is still the link's. The link never frees a context from
+ * then calls the disconnect callback. The link lets go of a context (link->ac) as
+ * soon as it knows it is failing, and words the failure then, once; the owed
+ * requests of a context that is no longer the link's fail with that wording. The link never frees a context from
  * inside a hiredis callback: only its deadline timer and redis_link_close() do. */
 #include "redis_link.h"
 
@@ -97,9 +98,18 @@ static void on_reply(redisAsyncContext *ac, void *r, void *privdata) {
                                    req->doing, 0, reply->str);
         result.error = error;
     } else if (!reply) {
-        if (link->ac == ac) /* the server closed it, or the connection broke */
+        if (link->ac == ac) {
+            /* The server closed it, or the connection broke: classified once, from
+             * the first owed reply (errno is the failing call's only here). The
+             * link lets go of the context now, so that a command sent from one of
+             * these callbacks opens a new connection. */
             set_failure(link, redis_status_from_io(ac->err, errno), req->doing,
                         link->endpoint->command_timeout_ms, ac->errstr);
+            link->dying = ac;
+            link->ac = NULL;
+            link->connected = false;
+            sd_event_source_set_enabled(link->deadline_timer, SD_EVENT_OFF);
+        }
         result.status = link->last_status;
         result.error = link->last_error;
     }
@@ -129,6 +139,12 @@ static void on_connect(const redisAsyncContext *ac, int status) {
 
 static void on_disconnect(const redisAsyncContext *ac, int status) {
     struct redis_link *link = ac->data;
+    if (link->dying == ac) { /* broke with replies owed: already failed above */
+        link->dying = NULL;
+        if (link->on_lost)
+            link->on_lost(link->userdata);
+        return;
+    }
     if (link->ac != ac)
         return; /* our own drop, or a failed connect */
     link->ac = NULL;
@@ -171,15 +187,14 @@ static int on_deliver(sd_event_source *s, uint64_t usec, void *userdata) {
     (void)s;
     (void)usec;
     struct redis_link *link = userdata;
-    struct link_request *req = link->failed;
-    link->failed = NULL;
-    while (req) {
-        struct link_request *next = req->next;
+    /* One at a time from the list itself: a callback may cancel the others. */
+    while (link->failed) {
+        struct link_request *req = link->failed;
+        link->failed = req->next;
         struct redis_result result = { .status = req->status, .error = req->error };
         if (req->fn)
             req->fn(&result, req->userdata);
         free(req);
-        req = next;
     }
     return 0;
 }
@@ -188,9 +203,11 @@ static int on_deliver(sd_event_source *s, uint64_t usec, void *userdata) {
 static void fail_later(struct redis_link *link, struct link_request *req) {
     req->status = link->last_status;
     snprintf(req->error, sizeof(req->error), "%s", link->last_error);
-    req->prev = NULL;
-    req->next = link->failed;
-    link->failed = req;
+    req->prev = req->next = NULL;
+    struct link_request **tail = &link->failed; /* in order: callers count on it */
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = req;
     timer_arm_or_exit(link->deliver_timer, 0);
 }
 
@@ -298,8 +315,6 @@ void redis_link_cancel(struct redis_link *link, const void *owner) {
         if (req->owner == owner)
             req->fn = NULL;
 }
-
-bool redis_link_connected(const struct redis_link *link) { return link->connected; }
 
 bool redis_link_busy(const struct redis_link *link) { return link->head || link->failed; }
 

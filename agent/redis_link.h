@@ -3,7 +3,8 @@
  * local server and to the peer, shared by the checks, the peer view and transitions.
  *
  * - Connects on demand (the first command after a failure), with AUTH sent first as
- *   arguments. A connect that timed out backs off (LINK_BACKOFF_*): until the next
+ *   arguments. A host name is resolved by hiredis at each connect, synchronously:
+ *   configure addresses where the resolver may be slow. A connect that timed out backs off (LINK_BACKOFF_*): until the next
  *   attempt, commands fail at once with the last reason. A refused connect does not
  *   back off: it costs nothing, and a restarted server must be seen at once.
  * - Every command has a deadline: when a reply is owed and the server stays silent
@@ -42,7 +43,7 @@ struct redis_link {
     redisAsyncContext *ac;
     bool connected;                 /* the connect completed */
     bool auth_failed;               /* this connection's AUTH was rejected */
-    bool dropping;                  /* the link itself is freeing the context */
+    redisAsyncContext *dying;       /* failed: its owed replies are being failed */
     sd_event_source *deadline_timer, *deliver_timer;
     struct link_request *head, *tail; /* owed replies, oldest first */
     struct link_request *failed;    /* failures waiting to be delivered from the loop */
@@ -61,8 +62,9 @@ void redis_link_close(struct redis_link *link);
 
 /* Queue a command (printf-style, as redisAsyncCommand; never pass secrets through
  * the format). `owner` groups requests for redis_link_cancel(); NULL for requests
- * that must outlive their sender (releasing a pause). Returns 0, or a negative errno
- * when the command could not even be formatted (the callback is then not called). */
+ * that must outlive their sender (releasing a pause). Returns 0 (the callback will
+ * run: with the reply, or with the failure, a bad format included), or -ENOMEM
+ * (it will not). */
 int redis_link_command(struct redis_link *link, const void *owner, redis_reply_fn fn,
                        void *userdata, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 int redis_link_vcommand(struct redis_link *link, const void *owner, redis_reply_fn fn,
@@ -78,7 +80,5 @@ void redis_link_cancel(struct redis_link *link, const void *owner);
  * bound that wait. */
 bool redis_link_busy(const struct redis_link *link);
 
-/* The link has a connection that completed its connect. */
-bool redis_link_connected(const struct redis_link *link);
 
 #endif

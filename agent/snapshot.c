@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -12,6 +13,17 @@
 #include <unistd.h>
 
 #include "run_dir.h"
+
+struct snapshot_copy {
+    sd_event_source *child;
+    pid_t pid;
+    int error_fd;            /* the child writes its error message here */
+    bool cancelled;          /* nobody waits for it any more */
+    char path[1024];         /* the copy's final name */
+    char partial[1100];      /* its name until complete */
+    snapshot_done_fn on_done;
+    void *userdata;
+};
 
 bool snapshot_bgsave_busy(const char *error_reply) {
     /* Redis gives these no error code of their own (both are ERR): a save for a
@@ -94,15 +106,21 @@ static void __attribute__((noreturn)) copy_in_child(const struct snapshot_copy *
     _exit(r < 0 ? -r : 0);
 }
 
-static void copy_finished(struct snapshot_copy *c) {
-    c->child = sd_event_source_disable_unref(c->child);
-    close(c->error_fd);
-    c->error_fd = -1;
+static void copy_free(struct snapshot_copy *c) {
+    sd_event_source_disable_unref(c->child);
+    if (c->error_fd >= 0)
+        close(c->error_fd);
+    free(c);
 }
 
 static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
     (void)s;
     struct snapshot_copy *c = userdata;
+    if (c->cancelled) {
+        unlink(c->partial);
+        copy_free(c);
+        return 0;
+    }
     char error[1500] = "";
     ssize_t n = read(c->error_fd, error, sizeof(error) - 1);
     error[n > 0 ? n : 0] = '\0';
@@ -114,15 +132,24 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
     } else if (si->si_status != 0) {
         r = -si->si_status;
     }
-    copy_finished(c);
-    c->on_done(r, error, c->userdata);
+    snapshot_done_fn on_done = c->on_done;
+    void *done_userdata = c->userdata;
+    char path[sizeof(c->path)];
+    snprintf(path, sizeof(path), "%s", c->path);
+    copy_free(c);
+    on_done(r, path, error, done_userdata);
     return 0;
 }
 
-int snapshot_copy_start(struct snapshot_copy *c, sd_event *event, const char *rdb_path,
-                        const char *snapshot_dir, const char *local_replid,
-                        const char *peer_replid, snapshot_done_fn on_done, void *userdata) {
-    memset(c, 0, sizeof(*c));
+struct snapshot_copy *snapshot_copy_start(sd_event *event, const char *rdb_path,
+                                          const char *snapshot_dir, const char *local_replid,
+                                          const char *peer_replid, snapshot_done_fn on_done,
+                                          void *userdata, int *r) {
+    struct snapshot_copy *c = calloc(1, sizeof(*c));
+    if (!c) {
+        *r = -ENOMEM;
+        return NULL;
+    }
     c->error_fd = -1;
     c->on_done = on_done;
     c->userdata = userdata;
@@ -136,38 +163,43 @@ int snapshot_copy_start(struct snapshot_copy *c, sd_event *event, const char *rd
     snprintf(c->partial, sizeof(c->partial), "%s.partial", c->path);
 
     int fds[2];
-    if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
-        return -errno;
-    pid_t pid = fork();
-    if (pid < 0) {
-        int r = -errno;
+    if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0) {
+        *r = -errno;
+        free(c);
+        return NULL;
+    }
+    c->pid = fork();
+    if (c->pid < 0) {
+        *r = -errno;
         close(fds[0]);
         close(fds[1]);
-        return r;
+        free(c);
+        return NULL;
     }
-    if (pid == 0) {
-        close(fds[0]);
-        c->error_fd = fds[1];
+    if (c->pid == 0) {
+        /* Nothing of the daemon's stays open in the child: not its run_dir lock (a
+         * restarted daemon must get it while an orphaned copy finishes), not its
+         * sockets. */
+        int keep = fds[1];
+        close_range(3, (unsigned)keep - 1, 0);
+        close_range((unsigned)keep + 1, ~0u, 0);
+        c->error_fd = keep;
         copy_in_child(c, rdb_path, snapshot_dir);
     }
     close(fds[1]);
     c->error_fd = fds[0];
-    int r = sd_event_add_child(event, &c->child, pid, WEXITED, on_child, c);
-    if (r < 0) {
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
+    *r = sd_event_add_child(event, &c->child, c->pid, WEXITED, on_child, c);
+    if (*r < 0) {
+        kill(c->pid, SIGKILL);
+        waitpid(c->pid, NULL, 0);
         unlink(c->partial);
-        copy_finished(c);
-        return r;
+        copy_free(c);
+        return NULL;
     }
-    /* Freeing the source (a cancelled copy) then kills and reaps the child. */
-    sd_event_source_set_child_process_own(c->child, true);
-    return 0;
+    return c;
 }
 
 void snapshot_copy_cancel(struct snapshot_copy *c) {
-    if (!c->child)
-        return;
-    copy_finished(c);
-    unlink(c->partial);
+    c->cancelled = true;
+    kill(c->pid, SIGKILL);
 }

@@ -12,28 +12,26 @@
 /* BGSAVE's error reply says a save or another child is running: ask again later. */
 bool snapshot_bgsave_busy(const char *error_reply);
 
-/* r is 0, or a negative errno with `error` saying which file and what failed. */
-typedef void (*snapshot_done_fn)(int r, const char *error, void *userdata);
+/* r is 0 with the copy's path, or a negative errno with `error` saying which file
+ * and what failed. */
+typedef void (*snapshot_done_fn)(int r, const char *path, const char *error, void *userdata);
 
-struct snapshot_copy {
-    sd_event_source *child;
-    int error_fd;            /* the child writes its error message here */
-    char path[1024];         /* the copy's final name */
-    char partial[1100];      /* its name until complete */
-    snapshot_done_fn on_done;
-    void *userdata;
-};
+struct snapshot_copy;
 
 /* Copy rdb_path into snapshot_dir as `dump-<UTC time>-local-<replid>-peer-<replid>.rdb`,
  * mode 0600, through `<name>.partial` and a rename, so a partial copy never looks
- * complete; fsync'd. on_done runs from the loop when the child has finished. SIGCHLD
- * must be blocked (sd-event's rule for child sources). Returns 0, or a negative errno
- * when the child could not be started (on_done is then not called). */
-int snapshot_copy_start(struct snapshot_copy *c, sd_event *event, const char *rdb_path,
-                        const char *snapshot_dir, const char *local_replid,
-                        const char *peer_replid, snapshot_done_fn on_done, void *userdata);
+ * complete; fsync'd. on_done runs once from the loop when the child has finished,
+ * and the copy frees itself. SIGCHLD must be blocked (sd-event's rule for child
+ * sources). Returns the copy, or NULL with *r a negative errno when the child could
+ * not be started (on_done is then not called). */
+struct snapshot_copy *snapshot_copy_start(sd_event *event, const char *rdb_path,
+                                          const char *snapshot_dir, const char *local_replid,
+                                          const char *peer_replid, snapshot_done_fn on_done,
+                                          void *userdata, int *r);
 
-/* Stop a copy in progress: kill and reap the child, remove the partial file. */
+/* Stop a copy in progress, without waiting: the child is killed; when it has gone,
+ * it is reaped, its partial file removed and the copy freed. on_done is not called.
+ * (Waiting here could hold the loop for as long as a write in progress takes.) */
 void snapshot_copy_cancel(struct snapshot_copy *c);
 
 #endif

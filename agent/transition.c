@@ -86,10 +86,9 @@ struct transition {
     long long target_offset;
     bool paused_peer, paused_local, snapshot_taken;
     char rdb_dir[512], rdb_file[256];
-    struct snapshot_copy copy;
-    bool copying;
+    struct snapshot_copy *copy; /* while one runs */
     int copy_result;
-    char copy_error[1500];
+    char copy_path[1024], copy_error[1500];
 };
 
 static long ms_since(uint64_t usec) { return (long)((monotonic_usec() - usec) / 1000u); }
@@ -430,10 +429,11 @@ static enum step_result step_snapshot_wait(struct transition *t) {
     return STEP_NEXT;
 }
 
-static void on_copy_done(int r, const char *error, void *userdata) {
+static void on_copy_done(int r, const char *path, const char *error, void *userdata) {
     struct transition *t = userdata;
-    t->copying = false;
+    t->copy = NULL; /* it freed itself */
     t->copy_result = r;
+    snprintf(t->copy_path, sizeof(t->copy_path), "%s", path);
     snprintf(t->copy_error, sizeof(t->copy_error), "%s", error);
     if (--t->owed == 0)
         timer_arm_or_exit(t->timer, 0);
@@ -444,20 +444,20 @@ static enum step_result step_snapshot_copy(struct transition *t) {
         char source[800];
         wait_expired(t, "the snapshot copy", snapshot_timeout_ms(t));
         snprintf(source, sizeof(source), "%s/%s", t->rdb_dir, t->rdb_file);
-        int r = snapshot_copy_start(&t->copy, t->event, source, t->cfg->transition.snapshot_dir,
-                                    t->local_info.replid,
-                                    t->peer_view.reachable ? t->peer_view.info.replid : "",
-                                    on_copy_done, t);
-        if (r < 0)
+        int r = 0;
+        t->copy = snapshot_copy_start(t->event, source, t->cfg->transition.snapshot_dir,
+                                      t->local_info.replid,
+                                      t->peer_view.reachable ? t->peer_view.info.replid : "",
+                                      on_copy_done, t, &r);
+        if (!t->copy)
             return fail(t, "not switching: snapshot copy could not start: %s", strerror(-r));
-        t->copying = true;
         t->owed++;
         timer_arm_or_exit(t->timer, (uint64_t)snapshot_timeout_ms(t) * 1000u); /* the copy's deadline */
         return STEP_AWAIT;
     }
     if (t->copy_result < 0)
         return fail(t, "not switching: snapshot failed: %s", t->copy_error);
-    note(t, "snapshot saved to %s (copied in %ld ms)", t->copy.path, wait_ms(t));
+    note(t, "snapshot saved to %s (copied in %ld ms)", t->copy_path, wait_ms(t));
     t->snapshot_taken = true;
     go(t, t->after_snapshot);
     return STEP_NEXT;
@@ -749,9 +749,9 @@ static void detach(struct transition *t) {
     redis_link_cancel(t->local, t);
     redis_link_cancel(t->peer, t);
     t->owed = 0;
-    if (t->copying)
-        snapshot_copy_cancel(&t->copy);
-    t->copying = false;
+    if (t->copy)
+        snapshot_copy_cancel(t->copy);
+    t->copy = NULL;
     sd_event_source_set_enabled(t->timer, SD_EVENT_OFF);
 }
 
@@ -782,10 +782,10 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata) {
     (void)usec;
     struct transition *t = userdata;
     if (t->owed > 0 && !t->cancelled) {
-        if (!t->copying || monotonic_usec() < t->wait_deadline_usec)
+        if (!t->copy || monotonic_usec() < t->wait_deadline_usec)
             return 0; /* still waiting for answers; the links bound each one */
-        snapshot_copy_cancel(&t->copy);
-        t->copying = false;
+        snapshot_copy_cancel(t->copy);
+        t->copy = NULL;
         t->owed--;
         t->copy_result = -ETIMEDOUT;
         snprintf(t->copy_error, sizeof(t->copy_error), "the copy did not finish within %ld ms",
