@@ -5,7 +5,7 @@ import time
 
 import lablib
 from lablib import wait_for
-from test_failover import HANG_GUARD_S, settled_on, show_logs, start_writing, stop_writer
+from lab_harness import HANG_GUARD_S, settled_on, show_logs, start_writing, stop_writer
 
 
 def test_deleted_track_file_on_the_master_faults_then_is_restored(lab):

@@ -9,8 +9,8 @@ import pytest
 
 import lablib
 from lablib import wait_for
-from test_failover import (HANG_GUARD_S, settled_on, show_logs, start_writing, stop_writer,
-                           wait_writes_land_on)
+from lab_harness import (HANG_GUARD_S, settled_on, show_logs, start_writing, stop_writer,
+                         wait_writes_land_on)
 
 FIFO_LINE = "(from notify FIFO)"
 
