@@ -32,8 +32,9 @@ struct last_transition {
 /* What the daemon is doing besides its ordinary work. */
 enum agent_lifecycle {
     AGENT_RUNNING,
-    AGENT_RELOAD_PENDING, /* SIGHUP came while a transition ran: reload after it */
-    AGENT_QUITTING,       /* stopping: exit once the transition (if any) has ended */
+    AGENT_RELOAD_PENDING, /* SIGHUP came: reload once no transition runs and the links
+                             owe nothing (run_loop) */
+    AGENT_QUITTING,       /* stopping: exit once the same holds */
 };
 
 struct agent {

@@ -20,7 +20,6 @@ static void schedule_check(struct local_watch *lw, uint64_t delay_usec) {
 
 static void finish_check(struct local_watch *lw) {
     struct check_result result = lw->result;
-    lw->in_flight = false;
     lw->info = lw->fresh;
     lw->info_valid = result.healthy;
     lw->keys = result.healthy ? lw->fresh_keys : -1;
@@ -74,7 +73,7 @@ static void on_info_reply(const struct redis_result *r, void *userdata) { on_che
 static void on_keyspace_reply(const struct redis_result *r, void *userdata) { on_check_reply(r, userdata, 2); }
 
 static void send_check(struct local_watch *lw) {
-    if (lw->in_flight)
+    if (lw->replies_owed > 0)
         return; /* the link's deadline ends a slow check */
     lw->peer = (struct peer_summary){ .reachable = false, .keys = -1 };
     if (lw->peer_summary)
@@ -85,7 +84,6 @@ static void send_check(struct local_watch *lw) {
                       lw->peer.keys > 0) || (!lw->peer.reachable && lw->peer.unseen_at_start);
     memset(&lw->result, 0, sizeof(lw->result));
     lw->fresh_keys = -1;
-    lw->in_flight = true;
     lw->replies_owed = want_keys ? 3 : 2;
     redis_link_command(lw->link, lw, on_ping_reply, lw, CHECK_PING_COMMAND);
     redis_link_command(lw->link, lw, on_info_reply, lw, CHECK_INFO_COMMAND);
@@ -131,6 +129,6 @@ int local_watch_start(struct local_watch *lw, sd_event *event, struct redis_link
 void local_watch_stop(struct local_watch *lw) {
     if (lw->link) /* started */
         redis_link_cancel(lw->link, lw);
-    lw->in_flight = false;
+    lw->replies_owed = 0;
     lw->timer = sd_event_source_disable_unref(lw->timer);
 }

@@ -33,8 +33,7 @@ struct local_watch {
     unsigned long checks;
     int quick_rechecks;         /* left after the server closed our connection */
 
-    /* The check in flight: its replies so far. */
-    bool in_flight;
+    /* The check in flight (while replies are owed): its replies so far. */
     int replies_owed;
     struct peer_summary peer;   /* as it was when the check was sent */
     struct check_result result;

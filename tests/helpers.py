@@ -1,6 +1,7 @@
 """Shared helpers for the integration and end-to-end tests: real redis-server
 processes on free loopback ports, agent configs in a temp dir, and condition waits
 with deadlines (never fixed sleeps)."""
+import os
 import signal
 import socket
 import subprocess
@@ -188,6 +189,33 @@ def finish_agent(proc, timeout=30):
         out, err = proc.communicate()
         raise AssertionError(f"{proc.args} still running after {timeout}s; stderr:\n{err}")
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def control_request(run_dir, line, timeout=10):
+    """One request on the daemon's control socket, straight from this process (no CLI
+    to fork, so that timing it measures the daemon): (reply text, seconds until the
+    reply was complete)."""
+    start = time.monotonic()
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(timeout)
+        s.connect(str(Path(run_dir) / "control.sock"))
+        s.sendall(line.encode() + b"\n")
+        reply = b""
+        while chunk := s.recv(65536):
+            reply += chunk
+    return reply.decode(), time.monotonic() - start
+
+
+def fill_incompressible(server, mib):
+    """mib keys of 1 MiB each, of bytes LZF cannot shrink: an RDB file of that size."""
+    value = os.urandom(1 << 20)
+    client = redis_client.connect(60, host="127.0.0.1", port=server.port)
+    pipe = client.pipeline(transaction=False)
+    for i in range(mib):
+        pipe.set(f"big:{i}", value)
+        if i % 32 == 31:
+            pipe.execute()
+    pipe.execute()
 
 
 def fill_keys(server, count, prefix="k", value_size=16, batch=5000):

@@ -10,13 +10,12 @@ scenarios, so that a change's effect shows side by side."""
 import json
 import os
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
 
-import redis_client
-from helpers import AGENT, Blackhole, RedisServer, free_port, wait_for, write_config
+from helpers import (AGENT, Blackhole, RedisServer, control_request, fill_incompressible, free_port,
+                     wait_for, write_config)
 
 BENCH_AGENT = Path(os.environ.get("RVA_BENCH_AGENT", AGENT))
 SNAPSHOT_MIB = 1024
@@ -42,16 +41,9 @@ class Daemon:
         """status --json over the control socket, straight from here (no CLI to fork,
         so that polling it measures the daemon, not process start-up)."""
         try:
-            with socket.socket(socket.AF_UNIX) as s:
-                s.settimeout(30)
-                s.connect(str(self.run_dir / "control.sock"))
-                s.sendall(b"status --json\n")
-                reply = b""
-                while chunk := s.recv(65536):
-                    reply += chunk
+            text = control_request(self.run_dir, "status --json", timeout=30)[0]
         except OSError:
             return None
-        text = reply.decode()
         return json.loads(text[3:]) if text.startswith("ok\n") else None
 
     def write_fifo(self, line):
@@ -133,18 +125,6 @@ def master_with_blackholed_peer(local, peer, daemon):
     daemon.write_fifo('INSTANCE "VI_1" MASTER 100\n')
     wait_for("the MASTER transition to end",
              lambda: ((daemon.status() or {}).get("transition") or {}).get("last"), 30)
-
-
-def fill_incompressible(server, mib):
-    """mib keys of 1 MiB of bytes LZF cannot shrink: an RDB file of that size."""
-    value = os.urandom(1 << 20)
-    client = redis_client.connect(60, host="127.0.0.1", port=server.port)
-    pipe = client.pipeline(transaction=False)
-    for i in range(mib):
-        pipe.set(f"big:{i}", value)
-        if i % 32 == 31:
-            pipe.execute()
-    pipe.execute()
 
 
 def snapshot(local, peer, daemon):

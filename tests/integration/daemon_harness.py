@@ -4,12 +4,10 @@ waits the daemon tests share. The fixtures that make them are in conftest.py."""
 import json
 import os
 import signal
-import socket
 import subprocess
-import time
 from pathlib import Path
 
-from helpers import AGENT, run_agent, wait_for, write_config
+from helpers import AGENT, control_request, run_agent, wait_for, write_config
 
 # Full syncs start at once instead of after the default 5 s wait for more replicas.
 FAST_FULL_SYNC = "repl-diskless-sync-delay 0"
@@ -139,17 +137,8 @@ class Daemon:
         return run_agent(*args, config=self.config, timeout=timeout)
 
     def request(self, line, timeout=10):
-        """One control-socket request, straight from this process (no CLI to fork):
-        (reply text, seconds until the reply was complete)."""
-        start = time.monotonic()
-        with socket.socket(socket.AF_UNIX) as s:
-            s.settimeout(timeout)
-            s.connect(str(self.run_dir / "control.sock"))
-            s.sendall(line.encode() + b"\n")
-            reply = b""
-            while chunk := s.recv(65536):
-                reply += chunk
-        return reply.decode(), time.monotonic() - start
+        """(reply text, seconds) of one control-socket request; see control_request."""
+        return control_request(self.run_dir, line, timeout)
 
     def status(self):
         r = self.cli("status", "--json", timeout=10)

@@ -11,9 +11,8 @@ import time
 
 import pytest
 
-import redis_client
 from daemon_harness import FAST_FULL_SYNC
-from helpers import ROOT, Blackhole, wait_for
+from helpers import ROOT, Blackhole, fill_incompressible, wait_for
 
 # A call that blocked on a stopped or silent server would take one of these.
 SLOW_TIMEOUTS = {"connect_timeout_ms": 2000, "command_timeout_ms": 2000}
@@ -47,11 +46,8 @@ def test_fifo_and_control_answered_while_peer_blackholed_and_local_stopped(
         # A MASTER transition now waits on both servers' INFO ...
         fifo_line_handled_within(d, 'INSTANCE "VI_1" MASTER 100\n', "starting MASTER transition")
         # ... and meanwhile the loop answers and takes the next notification.
-        reply, took = d.request("status --json")
-        assert reply.startswith("ok\n") and took < PROMPT_S, (took, reply)
-        took = fifo_line_handled_within(d, 'INSTANCE "VI_1" FAULT 100\n',
-                                        "notification INSTANCE VI_1 FAULT")
-        assert took < PROMPT_S, took
+        assert_answers_promptly(d, "status --json", 'INSTANCE "VI_1" FAULT 100\n',
+                                "notification INSTANCE VI_1 FAULT")
         d.wait_log("superseded by a newer notification")
     finally:
         local.kill(signal.SIGCONT)
@@ -59,23 +55,20 @@ def test_fifo_and_control_answered_while_peer_blackholed_and_local_stopped(
     d.stop()
 
 
+def assert_answers_promptly(d, status_request, fifo_line, handled_log):
+    """While something holds a Redis call (or a copy) open: a control request and a
+    FIFO line are both answered within PROMPT_S."""
+    reply, took = d.request(status_request)
+    assert reply.startswith("ok\n") and took < PROMPT_S, (took, reply)
+    took = fifo_line_handled_within(d, fifo_line, handled_log)
+    assert took < PROMPT_S, took
+
+
 def children_of(pid):
     try:
         return [int(p) for p in open(f"/proc/{pid}/task/{pid}/children").read().split()]
     except FileNotFoundError:
         return []
-
-
-def fill_incompressible(server, mib):
-    """mib keys of 1 MiB each, of bytes LZF cannot shrink: an RDB file of that size."""
-    value = os.urandom(1 << 20)
-    client = redis_client.connect(30, host="127.0.0.1", port=server.port)
-    pipe = client.pipeline(transaction=False)
-    for i in range(mib):
-        pipe.set(f"big:{i}", value)
-        if i % 32 == 31:
-            pipe.execute()
-    pipe.execute()
 
 
 def test_fifo_and_control_answered_while_a_large_snapshot_is_copied(redis_factory, daemons):
@@ -99,11 +92,8 @@ def test_fifo_and_control_answered_while_a_large_snapshot_is_copied(redis_factor
     wait_for("the copy's partial file", partial_files, timeout=10, interval=0.0005)
     os.kill(copier, signal.SIGSTOP)
     try:
-        reply, took = d.request("status")
-        assert reply.startswith("ok\n") and took < PROMPT_S, (took, reply)
-        took = fifo_line_handled_within(d, 'INSTANCE "VI_2" MASTER 100\n',
-                                        "not about instance VI_1")
-        assert took < PROMPT_S, took
+        assert_answers_promptly(d, "status", 'INSTANCE "VI_2" MASTER 100\n',
+                                "not about instance VI_1")
         # Superseded mid-copy: the copy is killed (a stopped child too) and cleaned up.
         d.write_fifo('INSTANCE "VI_1" FAULT 100\n')
         d.wait_log("superseded by a newer notification", timeout=30)
