@@ -16,12 +16,31 @@
 #include "loop_stats.h"
 #include "notify_fifo.h"
 #include "peer_watch.h"
+#include "preference.h"
 #include "reconcile.h"
 #include "redis_link.h"
 #include "split_brain.h"
+#include "switchover.h"
 #include "track_file.h"
 #include "transition.h"
 #include "vip_watch.h"
+
+/* The preference file and the record it mirrors (see preference.h). */
+struct agent_preference {
+    char node_id[NODE_ID_LEN + 1];
+    struct track_file file;
+    int level;                       /* what the file holds */
+    struct preference_record record; /* the newest one read or written here */
+    char last_error[256];            /* the record could not be read: logged once */
+};
+
+/* The running switchover, or the last one's report (for `switchover-status`). */
+struct agent_switchover {
+    struct switchover *running;      /* NULL when none */
+    unsigned long started;           /* its id is "s<started>" */
+    bool finished, ok;
+    char report[2048];
+};
 
 struct last_transition {
     bool valid;
@@ -51,6 +70,7 @@ struct agent {
     struct peer_watch peer;
     struct vip_watch vip;
     bool vip_watched;
+    uint64_t vip_changed_usec; /* when the VIP last came or went (monotonic) */
     struct notify_fifo fifo;
     bool fifo_open;
     struct control_server control;
@@ -63,6 +83,8 @@ struct agent {
     struct notification pending;
     unsigned long transitions_started;
     struct last_transition last;
+    struct agent_preference preference;
+    struct agent_switchover switchover;
 
     bool vrrp_known;          /* a notification has been received */
     enum vrrp_state vrrp_state;

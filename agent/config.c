@@ -28,6 +28,7 @@ struct key_spec {
 };
 
 static const char *const on_catchup_timeout_names[] = { "promote", "stay", NULL };
+static const char *const failback_names[] = { "auto", "manual", NULL };
 
 #define FIELD(sec, key, t, field) .section = sec, .name = key, .type = t, \
                                   .offset = offsetof(struct config, field)
@@ -40,6 +41,7 @@ static const char *const on_catchup_timeout_names[] = { "promote", "stay", NULL 
 /* Timeouts of the peer default to -1, meaning "same as [redis]" (resolved after parsing). */
 static const struct key_spec keys[] = {
     STR("agent", "run_dir", agent.run_dir),
+    STR("agent", "state_dir", agent.state_dir),
 
     STR("redis", "host", redis.host),
     INT("redis", "port", redis.port, 1, 65535),
@@ -71,6 +73,8 @@ static const struct key_spec keys[] = {
     STR("keepalived", "vip", keepalived.vip),
     STR("keepalived", "config", keepalived.config),
     INT("keepalived", "reconcile_grace_ms", keepalived.reconcile_grace_ms, 0, 600000),
+    STR("keepalived", "preference_file", keepalived.preference_file),
+    ENUM("keepalived", "failback", keepalived.failback, failback_names),
 
     INT("transition", "catchup_timeout_ms", transition.catchup_timeout_ms, 0, 3600000),
     INT("transition", "backup_wait_timeout_ms", transition.backup_wait_timeout_ms, 0, 3600000),
@@ -81,6 +85,7 @@ static const struct key_spec keys[] = {
     STR("transition", "snapshot_dir", transition.snapshot_dir),
     BOOL("transition", "fence_on_fault", transition.fence_on_fault),
     INT("transition", "poll_interval_ms", transition.poll_interval_ms, 1, 1000),
+    INT("transition", "switchover_timeout_ms", transition.switchover_timeout_ms, 100, 600000),
 
     ENUM("log", "target", log.target, log_target_names),
     ENUM("log", "level", log.level, log_level_names),
@@ -93,13 +98,15 @@ static const struct key_spec keys[] = {
 
 /* Enum fields are stored through an int pointer. */
 _Static_assert(sizeof(enum log_target) == sizeof(int) && sizeof(enum log_level) == sizeof(int) &&
-                   sizeof(enum on_catchup_timeout) == sizeof(int),
+                   sizeof(enum on_catchup_timeout) == sizeof(int) &&
+                   sizeof(enum failback) == sizeof(int),
                "enum config fields must be int-sized");
 
 void config_set_defaults(struct config *cfg) {
     memset(cfg, 0, sizeof(*cfg));
     snprintf(cfg->path, sizeof(cfg->path), "%s", CONFIG_DEFAULT_PATH);
     snprintf(cfg->agent.run_dir, sizeof(cfg->agent.run_dir), "/run/redis-vrrp-agent");
+    snprintf(cfg->agent.state_dir, sizeof(cfg->agent.state_dir), "/var/lib/redis-vrrp-agent");
 
     snprintf(cfg->redis.host, sizeof(cfg->redis.host), "127.0.0.1");
     cfg->redis.port = 6379;
@@ -130,6 +137,7 @@ void config_set_defaults(struct config *cfg) {
     snprintf(cfg->transition.snapshot_dir, sizeof(cfg->transition.snapshot_dir),
              "/var/lib/redis-vrrp-agent/snapshots");
     cfg->transition.poll_interval_ms = 5;
+    cfg->transition.switchover_timeout_ms = 5000;
 
     cfg->log.target = LOG_TARGET_AUTO;
     cfg->log.level = LOG_LEVEL_INFO;
@@ -311,6 +319,20 @@ static int config_validate(struct config *cfg, const char *name, char *err, size
         inet_pton(AF_INET6, cfg->keepalived.vip, addr) != 1) {
         snprintf(err, err_size, "%s: [keepalived] vip = %s: not an IPv4 or IPv6 address", name,
                  cfg->keepalived.vip);
+        return -EINVAL;
+    }
+    /* failback = manual works by recording the new master as the preferred node. */
+    if (cfg->keepalived.failback == FAILBACK_MANUAL &&
+        (!cfg->keepalived.preference_file[0] || !cfg->keepalived.vip[0])) {
+        snprintf(err, err_size, "%s: [keepalived] failback = manual needs [keepalived] "
+                 "preference_file and vip (the preference moves the VIP, not health)", name);
+        return -EINVAL;
+    }
+    if (cfg->keepalived.preference_file[0] &&
+        strcmp(cfg->keepalived.preference_file, cfg->check.track_file) == 0) {
+        snprintf(err, err_size, "%s: [keepalived] preference_file = %s: the same file as "
+                 "[check] track_file; keepalived needs two track files", name,
+                 cfg->keepalived.preference_file);
         return -EINVAL;
     }
     inherit_int(&cfg->peer.connect_timeout_ms, cfg->redis.connect_timeout_ms);

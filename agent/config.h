@@ -27,12 +27,17 @@ struct redis_endpoint {
 };
 
 enum on_catchup_timeout { CATCHUP_TIMEOUT_PROMOTE, CATCHUP_TIMEOUT_STAY };
+/* After a failover, who serves once the old master is back: auto, the preferred node
+ * takes the VIP back (keepalived's preemption); manual, the new master stays preferred
+ * until an operator runs `switchover`. */
+enum failback { FAILBACK_AUTO, FAILBACK_MANUAL };
 
 struct config {
     char path[CONFIG_PATH_MAX];
 
     struct {
         char run_dir[CONFIG_PATH_MAX];
+        char state_dir[CONFIG_PATH_MAX]; /* persistent: this node's id */
     } agent;
 
     struct redis_endpoint redis;
@@ -56,6 +61,8 @@ struct config {
         char vip[CONFIG_NAME_MAX];
         char config[CONFIG_PATH_MAX];
         int reconcile_grace_ms;
+        char preference_file[CONFIG_PATH_MAX]; /* second track file; empty: no switchover */
+        enum failback failback;
     } keepalived;
 
     struct {
@@ -67,6 +74,7 @@ struct config {
         char snapshot_dir[CONFIG_PATH_MAX];
         bool fence_on_fault;
         int poll_interval_ms;
+        int switchover_timeout_ms;
     } transition;
 
     struct {

@@ -19,6 +19,7 @@
 
 #include "agent.h"
 #include "clock.h"
+#include "daemon_switchover.h"
 #include "log.h"
 #include "run_dir.h"
 #include "status.h"
@@ -124,6 +125,9 @@ static void reconcile(struct agent *a) {
 static void on_local_check(struct local_watch *lw, bool changed, void *userdata) {
     (void)lw;
     struct agent *a = userdata;
+    /* The preference first: a node that has just refilled must yield before
+     * keepalived reads it as healthy. */
+    preference_update(a);
     update_track_file(a);
     if (!a->ready_sent) {
         sd_notify(0, "READY=1");
@@ -151,6 +155,7 @@ static void on_peer_update(struct peer_watch *pw, void *userdata) {
 
 static void on_vip_change(bool here, void *userdata) {
     struct agent *a = userdata;
+    a->vip_changed_usec = monotonic_usec();
     log_state("VIP %s %s this host", a->cfg.keepalived.vip, here ? "is on" : "left");
     update_systemd_status(a);
     update_metrics(a);
@@ -172,6 +177,8 @@ static void on_transition_done(const struct transition_result *result, void *use
     a->last.ended = time(NULL);
     transition_free(a->transition);
     a->transition = NULL;
+    if (result->target == VRRP_STATE_MASTER && result->outcome == TRANSITION_OK)
+        preference_after_promotion(a);
     update_metrics(a);
 
     if (a->lifecycle == AGENT_QUITTING)
@@ -277,6 +284,10 @@ static void on_control_request(const char *request, char *reply, size_t size, vo
         }
         submit_notification(a, &note, "control socket");
         snprintf(reply, size, "ok queued\n");
+    } else if (n >= 1 && strcmp(words[0], "switchover") == 0) {
+        switchover_request(a, n - 1, words + 1, reply, size);
+    } else if (n >= 1 && strcmp(words[0], "switchover-status") == 0) {
+        switchover_status_request(a, n >= 2 ? words[1] : NULL, reply, size);
     } else if (n == 2 && strcmp(words[0], "maintenance") == 0 &&
                (strcmp(words[1], "on") == 0 || strcmp(words[1], "off") == 0)) {
         int r = set_maintenance(a, strcmp(words[1], "on") == 0);
@@ -351,11 +362,12 @@ static int start_components(struct agent *a) {
     return 0;
 }
 
-/* No transition runs and the links owe nothing: the releases a transition sent
- * as it ended (CLIENT UNPAUSE) have reached the servers, so the links may close (a
- * reload) or the process exit (quitting). */
+/* No transition or switchover runs and the links owe nothing: the releases a
+ * transition sent as it ended (CLIENT UNPAUSE) have reached the servers, so the
+ * links may close (a reload) or the process exit (quitting). */
 static bool settled(const struct agent *a) {
-    return !a->transition && !redis_link_busy(&a->local_link) && !redis_link_busy(&a->peer_link);
+    return !a->transition && !a->switchover.running && !redis_link_busy(&a->local_link) &&
+           !redis_link_busy(&a->peer_link);
 }
 
 /* sd_event_loop(), one dispatch at a time, so that each callback's duration is
@@ -403,7 +415,7 @@ static void apply_reload(struct agent *a) {
     stop_components(a);
     a->cfg = next;
     log_setup(a->cfg.log.target, a->cfg.log.level, a->cfg.log.state_log);
-    if (start_components(a) < 0) {
+    if (preference_setup(a) < 0 || start_components(a) < 0) {
         log_error("reload: could not start with the new config; exiting");
         sd_event_exit(a->event, 1);
         return;
@@ -429,6 +441,7 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
     peer_watch_stop(&a->peer);
     if (a->transition)
         transition_cancel(a->transition); /* it releases its fences, then we exit */
+    switchover_stop(a);
     return 0;
 }
 
@@ -459,7 +472,7 @@ int daemon_run(const struct config *cfg, const char *config_path) {
     a->run_dir_lock_fd = -1;
     a->started_usec = monotonic_usec();
 
-    if ((r = lock_run_dir(a)) < 0)
+    if ((r = lock_run_dir(a)) < 0 || (r = preference_setup(a)) < 0)
         return 1;
     char path[CONFIG_PATH_MAX + 32], state[8];
     run_dir_path(a, "maintenance", path, sizeof(path));
@@ -499,6 +512,7 @@ int daemon_run(const struct config *cfg, const char *config_path) {
     }
     transition_free(a->transition);
     a->transition = NULL;
+    switchover_stop(a);
     stop_components(a);
     control_server_close(&a->control);
     a->event = sd_event_unref(a->event);

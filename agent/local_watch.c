@@ -24,6 +24,10 @@ static void finish_check(struct local_watch *lw) {
     lw->info_valid = result.healthy;
     lw->keys = result.healthy ? lw->fresh_keys : -1;
     lw->checks++;
+    lw->record_read = lw->fresh_record_read;
+    if (lw->record_read)
+        lw->record = lw->fresh_record;
+    snprintf(lw->record_error, sizeof(lw->record_error), "%s", lw->fresh_record_error);
 
     char reason[sizeof(result.reason)];
     if (result.healthy && !health_ready(&lw->info, lw->keys, &lw->peer, reason, sizeof(reason))) {
@@ -68,6 +72,35 @@ static void on_check_reply(const struct redis_result *r, void *userdata, int ind
         finish_check(lw);
 }
 
+/* The preference record rides along with the check; it never decides health. */
+static void on_record_reply(const struct redis_result *r, void *userdata) {
+    struct local_watch *lw = userdata;
+    const redisReply *reply = r->reply;
+    if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements % 2 == 0) {
+        const char *fields[16];
+        size_t pairs = reply->elements / 2 > 8 ? 8 : reply->elements / 2;
+        bool strings = true;
+        for (size_t i = 0; i < 2 * pairs; i++) {
+            strings = strings && reply->element[i]->type == REDIS_REPLY_STRING;
+            fields[i] = strings ? reply->element[i]->str : "";
+        }
+        lw->fresh_record_error[0] = '\0';
+        if (!strings)
+            snprintf(lw->fresh_record_error, sizeof(lw->fresh_record_error),
+                     "%s: not a hash of strings", PREFERENCE_KEY);
+        else if (preference_record_from_fields(fields, pairs, &lw->fresh_record,
+                                               lw->fresh_record_error,
+                                               sizeof(lw->fresh_record_error)) == 0)
+            lw->fresh_record_read = true;
+    } else {
+        snprintf(lw->fresh_record_error, sizeof(lw->fresh_record_error), "HGETALL %s: %s",
+                 PREFERENCE_KEY, reply && reply->type == REDIS_REPLY_ERROR ? reply->str
+                                 : r->error ? r->error : "not a hash");
+    }
+    if (--lw->replies_owed == 0)
+        finish_check(lw);
+}
+
 static void on_ping_reply(const struct redis_result *r, void *userdata) { on_check_reply(r, userdata, 0); }
 static void on_info_reply(const struct redis_result *r, void *userdata) { on_check_reply(r, userdata, 1); }
 static void on_keyspace_reply(const struct redis_result *r, void *userdata) { on_check_reply(r, userdata, 2); }
@@ -84,11 +117,16 @@ static void send_check(struct local_watch *lw) {
                       lw->peer.keys > 0) || (!lw->peer.reachable && lw->peer.unseen_at_start);
     memset(&lw->result, 0, sizeof(lw->result));
     lw->fresh_keys = -1;
-    lw->replies_owed = want_keys ? 3 : 2;
+    bool want_record = lw->cfg->keepalived.preference_file[0] != '\0';
+    lw->fresh_record_read = false;
+    lw->fresh_record_error[0] = '\0';
+    lw->replies_owed = 2 + want_keys + want_record;
     redis_link_command(lw->link, lw, on_ping_reply, lw, CHECK_PING_COMMAND);
     redis_link_command(lw->link, lw, on_info_reply, lw, CHECK_INFO_COMMAND);
     if (want_keys)
         redis_link_command(lw->link, lw, on_keyspace_reply, lw, "INFO keyspace");
+    if (want_record)
+        redis_link_command(lw->link, lw, on_record_reply, lw, "HGETALL %s", PREFERENCE_KEY);
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {

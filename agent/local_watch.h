@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "health.h"
+#include "preference.h"
 #include "redis_info.h"
 #include "redis_link.h"
 
@@ -32,6 +33,10 @@ struct local_watch {
     long long keys;             /* -1 unless gating needed it */
     unsigned long checks;
     int quick_rechecks;         /* left after the server closed our connection */
+    /* With [keepalived] preference_file: the preference record, read at every check. */
+    bool record_read;           /* the last check read it (present or not) */
+    struct preference_record record; /* the last one read */
+    char record_error[256];     /* why the last check could not read it; "" if it did */
 
     /* The check in flight (while replies are owed): its replies so far. */
     int replies_owed;
@@ -39,6 +44,9 @@ struct local_watch {
     struct check_result result;
     struct redis_info fresh;
     long long fresh_keys;
+    bool fresh_record_read;
+    struct preference_record fresh_record;
+    char fresh_record_error[256];
 
     local_watch_fn on_check;
     peer_summary_fn peer_summary;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -77,6 +78,9 @@ static void usage(FILE *out) {
             "                 from the notify FIFO, VIP watch, control socket\n"
             "  status [--json]        ask the running daemon for its state\n"
             "  maintenance on|off     move the VIP away for planned work (and back)\n"
+            "  switchover [--here|--to PEER] [--timeout MS] [--dry-run]\n"
+            "                 move the master to the other node, nothing lost, both nodes\n"
+            "                 staying eligible; prints the timeline\n"
             "  config-test    validate the config and print the effective values\n"
             "  after-stop     (systemd ExecStopPost) fail the track file unless the daemon\n"
             "                 stopped cleanly\n"
@@ -257,6 +261,59 @@ static int cmd_maintenance(const struct command_line *cl) {
     return status;
 }
 
+static long long now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Start a switchover in the daemon, then follow it until it has ended. */
+static int cmd_switchover(const struct command_line *cl) {
+    struct config cfg;
+    if (load_config(cl, &cfg) < 0)
+        return EXIT_CONFIG;
+    char request[512] = "switchover";
+    long timeout_ms = cfg.transition.switchover_timeout_ms;
+    for (int i = 0; i < cl->argc; i++) {
+        if (strcmp(cl->argv[i], "--timeout") == 0 && i + 1 < cl->argc)
+            timeout_ms = strtol(cl->argv[i + 1], NULL, 10);
+        size_t used = strlen(request);
+        snprintf(request + used, sizeof(request) - used, " %s", cl->argv[i]);
+    }
+    char reply[CONTROL_REPLY_MAX];
+    int r = control_request(cfg.agent.run_dir, request, reply, sizeof(reply));
+    if (r < 0) {
+        report_no_daemon("switchover", r);
+        return 1;
+    }
+    char id[24];
+    if (sscanf(reply, "ok started %23s", id) != 1) {
+        fprintf(stderr, "redis-vrrp-agent: daemon: %s", reply);
+        return 1;
+    }
+    /* The daemon bounds the switchover by its timeout; this bounds the asking. */
+    char status_request[64];
+    snprintf(status_request, sizeof(status_request), "switchover-status %s", id);
+    long long give_up_ms = now_ms() + timeout_ms + 5000;
+    while (now_ms() < give_up_ms) {
+        struct timespec poll = { .tv_nsec = 10 * 1000 * 1000 };
+        nanosleep(&poll, NULL);
+        r = control_request(cfg.agent.run_dir, status_request, reply, sizeof(reply));
+        if (r < 0) {
+            report_no_daemon("switchover", r);
+            return 1;
+        }
+        if (strncmp(reply, "ok running", 10) == 0)
+            continue;
+        bool ok = strncmp(reply, "ok done\n", 8) == 0;
+        fputs(reply + strcspn(reply, "\n") + 1, ok ? stdout : stderr);
+        return ok ? 0 : 1;
+    }
+    fprintf(stderr, "redis-vrrp-agent switchover: the daemon did not report the end of %s "
+            "within %ld ms\n", id, timeout_ms + 5000);
+    return 1;
+}
+
 /* config-test's second half: how fast keepalived, as configured, moves the VIP.
  * A missing keepalived.conf is only noted (it may live elsewhere); one without the
  * configured instance is an error. Returns 0 or EXIT_CONFIG. */
@@ -353,6 +410,7 @@ static const struct command commands[] = {
     { "run", cmd_run },
     { "status", cmd_status },
     { "maintenance", cmd_maintenance },
+    { "switchover", cmd_switchover },
     { "after-stop", cmd_after_stop },
     { "version", cmd_version },
     /* As other daemons spell it; in the command's place, like --help. */

@@ -193,6 +193,19 @@ class Node:
         self.start("agent", [AGENT, "-c", self.dir / "agent.conf", "run"])
         wait_for(f"agent on {self.name} to write its track file", self.track_file.exists, 10)
 
+    def switchover(self, *args, wait=True):
+        """`redis-vrrp-agent switchover ARGS` on this node (the CLI talks to the daemon
+        over its control socket): the CompletedProcess, or the Popen with wait=False."""
+        cmd = [str(AGENT), "-c", str(self.dir / "agent.conf"), "switchover", *args]
+        if not wait:
+            return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+
+    def preference(self):
+        """What the agent wrote into keepalived's preference file (None: no file)."""
+        path = self.dir / "state" / "preference"
+        return int(path.read_text().strip() or 0) if path.exists() else None
+
     def agent_status(self):
         r = run(AGENT, "-c", self.dir / "agent.conf", "status", "--json", check=False)
         return json.loads(r.stdout) if r.returncode == 0 else None
@@ -255,9 +268,11 @@ def _alive(pid):
 
 
 class Lab:
-    def __init__(self, directory=LAB_DIR, advert_int=1.0, log=print, keepalived_first=False):
+    def __init__(self, directory=LAB_DIR, advert_int=1.0, log=print, keepalived_first=False,
+                 failback="auto"):
         self.dir = Path(directory)
         self.advert_int = advert_int
+        self.failback = failback
         # Who creates the notify FIFO: the agent (started first, as the unit orders
         # it), or keepalived, which then recreates it on every reload.
         self.keepalived_first = keepalived_first
@@ -279,21 +294,26 @@ class Lab:
             # keepalived take it for one it did not create, and never recreate it.
             shutil.rmtree(node.dir / "run", ignore_errors=True)
             (node.dir / "run").mkdir()
+            # A new pair: no node id, no preference (those survive a reboot, not this).
+            shutil.rmtree(node.dir / "state", ignore_errors=True)
             run_dir = node.dir / "run"
             ka = (ROOT / "conf" / f"keepalived-node-{name}.conf").read_text()
             ka = ka.replace("/run/redis-vrrp-agent", str(run_dir))
+            ka = ka.replace("/var/lib/redis-vrrp-agent", str(node.dir / "state"))
             ka = ka.replace("advert_int 1", f"advert_int {self.advert_int:g}")
             (node.dir / "keepalived.conf").write_text(ka)
 
             agent = (ROOT / "conf" / "agent.conf").read_text()
             agent = agent.replace("/run/redis-vrrp-agent", str(run_dir))
             agent = agent.replace("/var/lib/redis-vrrp-agent/snapshots", str(node.dir / "snapshots"))
+            agent = agent.replace("/var/lib/redis-vrrp-agent", str(node.dir / "state"))
             agent = agent.replace("host = 192.0.2.12", f"host = {NODES[node.peer]}")
             agent = agent.replace("password_file =\n", f"password_file = {self.dir / 'redis.pw'}\n", 1)
             agent = agent.replace("config = /etc/keepalived/keepalived.conf",
                                   f"config = {node.dir / 'keepalived.conf'}")
             agent = agent.replace("state_log =", f"state_log = {node.dir / 'state.log'}")
             agent = agent.replace("target = auto", "target = stderr")
+            agent = agent.replace("failback = auto", f"failback = {self.failback}")
             (node.dir / "agent.conf").write_text(agent)
 
             conf = node.dir / "redis.conf"

@@ -10,6 +10,23 @@ from lablib import wait_for
 
 HANG_GUARD_S = 30
 
+# A write the master acknowledged just before it died may not have reached its
+# replica: that, and only that, may be lost on a crash.
+LOSS_WINDOW_S = 0.5
+# The client may read a reply the master sent just before the kill a moment after it
+# (scheduling); far shorter than any failover, so it cannot hide a write acknowledged
+# by the new master.
+ACK_READ_SLACK_S = 0.05
+
+
+def lost_outside_window(report, fault_before, fault_after):
+    """The missing writes acknowledged outside the crash window of a fault injected
+    between wall times fault_before and fault_after."""
+    times = report["missing_ack_times"]
+    assert len(times) == report["missing"], "writer report truncated its missing list"
+    return [t for t in times
+            if not fault_before - LOSS_WINDOW_S <= t <= fault_after + ACK_READ_SLACK_S]
+
 
 def stop_writer(lab, proc, out, timeout=90):
     """SIGTERM the client, let it verify every acknowledged write against the master

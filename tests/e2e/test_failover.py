@@ -14,29 +14,12 @@ import lablib
 import redis_client
 import server_kind
 from helpers import free_port
-from lab_harness import (HANG_GUARD_S, holds_vip_as_master, settled_on, show_logs,
-                         start_writing, stop_writer, wait_writes_land_on)
+from lab_harness import (ACK_READ_SLACK_S, HANG_GUARD_S, LOSS_WINDOW_S, holds_vip_as_master,
+                         lost_outside_window, settled_on,
+                         show_logs, start_writing, stop_writer, wait_writes_land_on)
 from lablib import wait_for
 
-# A write the master acknowledged just before it died may not have reached its
-# replica: that, and only that, may be lost on a crash.
-LOSS_WINDOW_S = 0.5
-# The client may read a reply the master sent just before the kill a moment after it
-# (scheduling); far shorter than any failover, so it cannot hide a write acknowledged
-# by the new master.
-ACK_READ_SLACK_S = 0.05
-
-
 # ---- helpers ----
-
-def lost_outside_window(report, fault_before, fault_after):
-    """The missing writes acknowledged outside the crash window of a fault injected
-    between wall times fault_before and fault_after."""
-    times = report["missing_ack_times"]
-    assert len(times) == report["missing"], "writer report truncated its missing list"
-    return [t for t in times
-            if not fault_before - LOSS_WINDOW_S <= t <= fault_after + ACK_READ_SLACK_S]
-
 
 def keys_in_rdb(rdb, workdir, keys):
     """Load an RDB file with a throwaway redis-server in the root namespace on a free
