@@ -137,7 +137,7 @@ void config_set_defaults(struct config *cfg) {
     snprintf(cfg->transition.snapshot_dir, sizeof(cfg->transition.snapshot_dir),
              "/var/lib/redis-vrrp-agent/snapshots");
     cfg->transition.poll_interval_ms = 5;
-    cfg->transition.switchover_timeout_ms = 5000;
+    cfg->transition.switchover_timeout_ms = 10000;
 
     cfg->log.target = LOG_TARGET_AUTO;
     cfg->log.level = LOG_LEVEL_INFO;

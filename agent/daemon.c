@@ -177,7 +177,8 @@ static void on_transition_done(const struct transition_result *result, void *use
     a->last.ended = time(NULL);
     transition_free(a->transition);
     a->transition = NULL;
-    if (result->target == VRRP_STATE_MASTER && result->outcome == TRANSITION_OK)
+    /* `result` lived in the transition just freed: read the copy. */
+    if (a->last.result.target == VRRP_STATE_MASTER && a->last.result.outcome == TRANSITION_OK)
         preference_after_promotion(a);
     update_metrics(a);
 

@@ -306,7 +306,9 @@ static int cmd_switchover(const struct command_line *cl) {
         if (strncmp(reply, "ok running", 10) == 0)
             continue;
         bool ok = strncmp(reply, "ok done\n", 8) == 0;
-        fputs(reply + strcspn(reply, "\n") + 1, ok ? stdout : stderr);
+        const char *body = reply + strcspn(reply, "\n");
+        /* The report follows the first line; a bare error line is the message itself. */
+        fputs(*body && body[1] ? body + 1 : reply, ok ? stdout : stderr);
         return ok ? 0 : 1;
     }
     fprintf(stderr, "redis-vrrp-agent switchover: the daemon did not report the end of %s "

@@ -30,10 +30,11 @@ int preference_record_from_fields(const char *const *fields, size_t pairs,
         /* Other fields (when, by whom) are for people reading the record. */
     }
     char *end = NULL;
-    long long e = epoch ? strtoll(epoch, &end, 10) : 0;
-    if (!epoch || *end || e < 1) {
-        snprintf(why, why_size, "%s: epoch %s is not a positive number", PREFERENCE_KEY,
-                 epoch ? epoch : "missing");
+    /* Digits only, and far from overflow: writers add one or two to it. */
+    long long e = epoch && epoch[0] >= '0' && epoch[0] <= '9' ? strtoll(epoch, &end, 10) : 0;
+    if (!epoch || !end || *end || e < 1 || e > PREFERENCE_EPOCH_MAX) {
+        snprintf(why, why_size, "%s: epoch %s is not a number from 1 to %lld", PREFERENCE_KEY,
+                 epoch ? epoch : "missing", PREFERENCE_EPOCH_MAX);
         return -EBADMSG;
     }
     if (!verb || (strcmp(verb, "prefer") != 0 && strcmp(verb, "avoid") != 0)) {

@@ -20,6 +20,7 @@
 /* Taken with SET NX PX on the master for the length of one switchover. */
 #define SWITCHOVER_LOCK_KEY "redis-vrrp-agent:switchover"
 #define NODE_ID_LEN 32
+#define PREFERENCE_EPOCH_MAX 1000000000000000LL
 
 /* What the agent writes into the preference file. */
 enum { PREFERENCE_LEVEL_PREFERRED = 0, PREFERENCE_LEVEL_YIELD = 1 };

@@ -238,8 +238,7 @@ static void on_lock(const struct redis_result *r, void *userdata) {
         return;
     }
     if (r->reply->type == REDIS_REPLY_NIL) {
-        fail(s, "another switchover is running (the master holds %s); "
-                "nothing was changed", SWITCHOVER_LOCK_KEY);
+        fail(s, "another switchover is running (the master holds %s)", SWITCHOVER_LOCK_KEY);
         return;
     }
     s->tl.locked = monotonic_usec();

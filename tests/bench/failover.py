@@ -20,7 +20,7 @@ os.environ.setdefault("RVA_LAB_PREFIX", "rvb")
 os.environ.setdefault("RVA_LAB_DIR", "/tmp/rva-bench-lab")
 
 import baselines  # noqa: E402
-from figures import median_worst_ms  # noqa: E402
+from figures import gap_in, median_worst_ms  # noqa: E402
 import lablib  # noqa: E402
 
 RUNS = int(os.environ.get("RVA_BENCH_RUNS", "5"))
@@ -32,12 +32,6 @@ ALL_RESULTS = {}
 
 def quiet(_):
     pass
-
-
-def gap_in(report, start_wall, end_wall):
-    """Longest gap between acknowledged writes that overlaps [start_wall, end_wall]."""
-    gaps = [e - s for s, e in report["gaps"] if e >= start_wall and s <= end_wall]
-    return max(gaps, default=0.0)
 
 
 def converged_after_restart(lab, old, new, uses_vip):

@@ -1,5 +1,5 @@
 """make bench: every benchmark, printed. `run.py SECTION...` runs only those
-(check, notify, daemon, loop, lab). Nothing here is a pass/fail test."""
+(check, notify, daemon, loop, lab, switchover). Nothing here is a pass/fail test."""
 import sys
 from pathlib import Path
 
@@ -9,7 +9,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import local  # noqa: E402
 
-ALL = ["check", "notify", "daemon", "loop", "lab"]
+ALL = ["check", "notify", "daemon", "loop", "lab", "switchover"]
 
 if __name__ == "__main__":
     sections = sys.argv[1:] or ALL
@@ -20,3 +20,6 @@ if __name__ == "__main__":
     if "lab" in sections:
         import failover  # noqa: E402
         failover.main()
+    if "switchover" in sections:
+        import switchover  # noqa: E402
+        switchover.main()

@@ -67,7 +67,8 @@ def test_fast_advert_with_vrrp3_reports_subsecond_host_crash(tmp_path):
 
 def test_missing_track_file_and_notify_scripts_warn(tmp_path):
     text = SHIPPED.replace("notify_fifo /run/redis-vrrp-agent/notify.fifo", "")
-    text = text.replace("    track_file {\n        redis_health weight 0 reverse\n    }\n",
+    text = text.replace("    track_file {\n        redis_health weight 0 reverse\n"
+                        "        redis_preference weight -5\n    }\n",
                         "    notify_master /usr/local/bin/redis-master.sh\n")
     r = config_test(tmp_path, text)
     assert ": instance VI_1 tracks no track_file" in r.stdout
