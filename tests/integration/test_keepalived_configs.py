@@ -18,10 +18,14 @@ def keepalived_test(conf):
 
 @pytest.mark.parametrize("shipped", CONFIGS, ids=lambda p: p.name)
 def test_shipped_config_loads_with_keepalived_t(shipped, tmp_path):
-    run_dir = tmp_path / "run"
+    # The directories the package creates (keepalived 2.3.3's -t crashes, signal 11,
+    # on a track file whose directory is missing).
+    run_dir, state_dir = tmp_path / "run", tmp_path / "state"
     run_dir.mkdir()
+    state_dir.mkdir()
     conf = tmp_path / shipped.name
-    conf.write_text(shipped.read_text().replace("/run/redis-vrrp-agent/", f"{run_dir}/"))
+    conf.write_text(shipped.read_text().replace("/run/redis-vrrp-agent/", f"{run_dir}/")
+                    .replace("/var/lib/redis-vrrp-agent/", f"{state_dir}/"))
     r = keepalived_test(conf)
     assert r.returncode == 0, f"keepalived -t {shipped.name}: {r.stdout}{r.stderr}"
 
