@@ -38,7 +38,7 @@ struct agent_preference {
 struct agent_switchover {
     struct switchover *running;      /* NULL when none */
     unsigned long started;           /* its id is "s<started>" */
-    bool finished, ok;
+    bool ok;                         /* the last one's outcome, once it has ended */
     char report[2048];
 };
 

@@ -116,7 +116,6 @@ static bool on_vip_here(uint64_t *changed_usec, void *userdata) {
 static void on_switchover_done(void *userdata) {
     struct agent *a = userdata;
     struct agent_switchover *so = &a->switchover;
-    so->finished = true;
     so->ok = switchover_ok(so->running);
     switchover_format(so->running, so->report, sizeof(so->report));
     /* What it wrote last is the pair's record now: an older one, still on its way
@@ -195,7 +194,6 @@ void switchover_request(struct agent *a, int argc, char **argv, char *reply, siz
         return;
     }
     a->switchover.started++;
-    a->switchover.finished = false;
     snprintf(reply, size, "ok started s%lu\n", a->switchover.started);
 }
 

@@ -444,7 +444,6 @@ void switchover_abandon(struct switchover *s) {
     switchover_free(s);
 }
 
-bool switchover_finished(const struct switchover *s) { return s->finished; }
 const struct preference_record *switchover_record(const struct switchover *s) {
     return &s->written;
 }

@@ -102,7 +102,6 @@ int switchover_start(struct switchover **out, sd_event *event, const struct conf
  * not called. Frees it. */
 void switchover_abandon(struct switchover *s);
 
-bool switchover_finished(const struct switchover *s);
 /* The last preference record it sent (not present if none). */
 const struct preference_record *switchover_record(const struct switchover *s);
 bool switchover_ok(const struct switchover *s);

@@ -23,6 +23,12 @@ def full_syncs(lab):
     return sum(n.redis().info("stats")["sync_full"] for n in lab.nodes.values())
 
 
+def assert_lost_only_in_crash_window(lab, report, kill_before, kill_after):
+    late = lost_outside_window(report, kill_before, kill_after)
+    assert not late, f"{len(late)} writes lost outside the crash window\n" + show_logs(
+        lab, *lab.nodes)
+
+
 def switch(node, *args):
     r = node.switchover("--timeout", SWITCHOVER_TIMEOUT_MS, *args)
     print(f"switchover on {node.name} {' '.join(args)} -> rc {r.returncode}\n{r.stdout}{r.stderr}")
@@ -82,9 +88,7 @@ def test_after_a_switchover_a_crash_of_the_new_master_fails_over_to_the_old_one(
              lambda: holds_vip_as_master(lab, old), HANG_GUARD_S, log=print)
     wait_writes_land_on(old)
     report = stop_writer(lab, writer, out)
-    late = lost_outside_window(report, kill_before, kill_after)
-    assert not late, f"{len(late)} writes lost outside the crash window\n" + show_logs(
-        lab, old.name, new.name)
+    assert_lost_only_in_crash_window(lab, report, kill_before, kill_after)
 
 
 def test_switchover_is_refused_while_the_peer_redis_is_down_and_changes_nothing(lab):
@@ -226,9 +230,7 @@ def test_failback_manual_keeps_the_new_master_until_a_switchover(manual_lab):
     assert settled_on(lab, old)
     wait_writes_land_on(old)
     report = stop_writer(lab, writer, out)
-    late = lost_outside_window(report, kill_before, kill_after)
-    assert not late, f"{len(late)} writes lost outside the crash window\n" + show_logs(
-        lab, old.name, new.name)
+    assert_lost_only_in_crash_window(lab, report, kill_before, kill_after)
 
 
 def test_dry_run_prints_the_plan_and_changes_nothing(lab):
