@@ -36,9 +36,9 @@ struct agent_preference {
 
 /* The running switchover, or the last one's report (for `switchover-status`). */
 struct agent_switchover {
-    struct switchover *running;      /* NULL when none */
-    unsigned long started;           /* its id is "s<started>" */
-    bool ok;                         /* the last one's outcome, once it has ended */
+    struct switchover *running; /* NULL when none */
+    unsigned long started;      /* its id is "s<started>" */
+    bool ok;                    /* the last one's outcome, once it has ended */
     char report[2048];
 };
 
@@ -86,11 +86,11 @@ struct agent {
     struct agent_preference preference;
     struct agent_switchover switchover;
 
-    bool vrrp_known;          /* a notification has been received */
+    bool vrrp_known; /* a notification has been received */
     enum vrrp_state vrrp_state;
     bool maintenance;
     struct split_brain split_brain;
-    time_t split_brain_last_seen;     /* for status after it is over; 0 never */
+    time_t split_brain_last_seen; /* for status after it is over; 0 never */
     struct reconcile_timer reconcile;
     bool ready_sent;
     char last_status[200];

@@ -6,8 +6,8 @@
 
 void check_fail(enum redis_status status, const char *error, struct check_result *result) {
     memset(result, 0, sizeof(*result));
-    result->evidence = status == REDIS_STATUS_REFUSED ? HEALTH_EVIDENCE_DEFINITIVE
-                                                      : HEALTH_EVIDENCE_AMBIGUOUS;
+    result->evidence =
+        status == REDIS_STATUS_REFUSED ? HEALTH_EVIDENCE_DEFINITIVE : HEALTH_EVIDENCE_AMBIGUOUS;
     snprintf(result->reason, sizeof(result->reason), "unhealthy: %s", error);
 }
 

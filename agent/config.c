@@ -22,21 +22,24 @@ struct key_spec {
     const char *name;
     enum key_type type;
     size_t offset;
-    size_t size;                 /* KEY_STRING: buffer size */
-    long min, max;               /* KEY_INT: inclusive range */
-    const char *const *choices;  /* KEY_ENUM: NULL-terminated names, stored as an int index */
+    size_t size;                /* KEY_STRING: buffer size */
+    long min, max;              /* KEY_INT: inclusive range */
+    const char *const *choices; /* KEY_ENUM: NULL-terminated names, stored as an int index */
 };
 
 static const char *const on_catchup_timeout_names[] = { "promote", "stay", NULL };
 static const char *const failback_names[] = { "auto", "manual", NULL };
 
-#define FIELD(sec, key, t, field) .section = sec, .name = key, .type = t, \
-                                  .offset = offsetof(struct config, field)
+#define FIELD(sec, key, t, field) \
+    .section = sec, .name = key, .type = t, .offset = offsetof(struct config, field)
 #define STR(sec, key, field) \
     { FIELD(sec, key, KEY_STRING, field), .size = sizeof(((struct config *)0)->field) }
-#define INT(sec, key, field, lo, hi) { FIELD(sec, key, KEY_INT, field), .min = lo, .max = hi }
-#define BOOL(sec, key, field) { FIELD(sec, key, KEY_BOOL, field) }
-#define ENUM(sec, key, field, names) { FIELD(sec, key, KEY_ENUM, field), .choices = names }
+#define INT(sec, key, field, lo, hi) \
+    { FIELD(sec, key, KEY_INT, field), .min = lo, .max = hi }
+#define BOOL(sec, key, field) \
+    { FIELD(sec, key, KEY_BOOL, field) }
+#define ENUM(sec, key, field, names) \
+    { FIELD(sec, key, KEY_ENUM, field), .choices = names }
 
 /* Timeouts of the peer default to -1, meaning "same as [redis]" (resolved after parsing). */
 static const struct key_spec keys[] = {
@@ -120,8 +123,7 @@ void config_set_defaults(struct config *cfg) {
     cfg->check.interval_ms = 200;
     cfg->check.rise = 2;
     cfg->check.fall = 2;
-    snprintf(cfg->check.track_file, sizeof(cfg->check.track_file),
-             "/run/redis-vrrp-agent/track");
+    snprintf(cfg->check.track_file, sizeof(cfg->check.track_file), "/run/redis-vrrp-agent/track");
     cfg->check.fail_value = 1;
     cfg->check.peer_interval_ms = 200;
     cfg->check.peer_silent_ms = 100;
@@ -188,8 +190,8 @@ static int parse_bool(const char *s, bool *out) {
 }
 
 /* Store one value; on error write the reason (without location) into why. */
-static int key_store(struct config *cfg, const struct key_spec *k, const char *value,
-                     char *why, size_t why_size) {
+static int key_store(struct config *cfg, const struct key_spec *k, const char *value, char *why,
+                     size_t why_size) {
     char *field = (char *)cfg + k->offset;
     switch (k->type) {
     case KEY_STRING:
@@ -227,8 +229,8 @@ static int key_store(struct config *cfg, const struct key_spec *k, const char *v
             }
         size_t used = (size_t)snprintf(why, why_size, "must be one of");
         for (int i = 0; k->choices[i] && used < why_size; i++)
-            used += (size_t)snprintf(why + used, why_size - used, "%s %s", i ? "," : "",
-                                     k->choices[i]);
+            used +=
+                (size_t)snprintf(why + used, why_size - used, "%s %s", i ? "," : "", k->choices[i]);
         return -EINVAL;
     }
     return -EINVAL;
@@ -257,8 +259,8 @@ static int handle_entry(void *user, const char *section, const char *name, const
          * password typed in by mistake (password = ..., masterauth = ...). */
         bool secret = r == -ENOENT && (strcasestr(name, "pass") || strcasestr(name, "auth") ||
                                        strcasestr(name, "secret"));
-        snprintf(st->err, st->err_size, "%s:%d: [%s] %s = %s: %s%s", st->name, st->line,
-                 section, name, secret ? "(value hidden)" : value, why,
+        snprintf(st->err, st->err_size, "%s:%d: [%s] %s = %s: %s%s", st->name, st->line, section,
+                 name, secret ? "(value hidden)" : value, why,
                  secret ? " (passwords go in a password_file)" : "");
     }
     return 0;
@@ -301,17 +303,18 @@ static void inherit_string(char *field, size_t size, const char *from) {
 /* Checks that span keys, after every key is read. */
 static int config_validate(struct config *cfg, const char *name, char *err, size_t err_size) {
     if (!cfg->peer.host[0]) {
-        snprintf(err, err_size, "%s: [peer] host is required (the other node's Redis or Valkey address)",
-                 name);
+        snprintf(err, err_size,
+                 "%s: [peer] host is required (the other node's Redis or Valkey address)", name);
         return -EINVAL;
     }
     /* keepalived's weight 0 reads 0 as healthy, anything else as a fault; weight 0
      * reverse the other way round. So exactly one of the two values is 0. */
     if ((cfg->check.healthy_value == 0) == (cfg->check.fail_value == 0)) {
-        snprintf(err, err_size, "%s: [check] healthy_value = %d, fail_value = %d: exactly one of "
+        snprintf(err, err_size,
+                 "%s: [check] healthy_value = %d, fail_value = %d: exactly one of "
                  "them must be 0 (healthy_value 0 and a non-zero fail_value for track_file weight "
-                 "0; a non-zero healthy_value and fail_value 0 for weight 0 reverse)", name,
-                 cfg->check.healthy_value, cfg->check.fail_value);
+                 "0; a non-zero healthy_value and fail_value 0 for weight 0 reverse)",
+                 name, cfg->check.healthy_value, cfg->check.fail_value);
         return -EINVAL;
     }
     unsigned char addr[16];
@@ -324,15 +327,18 @@ static int config_validate(struct config *cfg, const char *name, char *err, size
     /* failback = manual works by recording the new master as the preferred node. */
     if (cfg->keepalived.failback == FAILBACK_MANUAL &&
         (!cfg->keepalived.preference_file[0] || !cfg->keepalived.vip[0])) {
-        snprintf(err, err_size, "%s: [keepalived] failback = manual needs [keepalived] "
-                 "preference_file and vip (the preference moves the VIP, not health)", name);
+        snprintf(err, err_size,
+                 "%s: [keepalived] failback = manual needs [keepalived] "
+                 "preference_file and vip (the preference moves the VIP, not health)",
+                 name);
         return -EINVAL;
     }
     if (cfg->keepalived.preference_file[0] &&
         strcmp(cfg->keepalived.preference_file, cfg->check.track_file) == 0) {
-        snprintf(err, err_size, "%s: [keepalived] preference_file = %s: the same file as "
-                 "[check] track_file; keepalived needs two track files", name,
-                 cfg->keepalived.preference_file);
+        snprintf(err, err_size,
+                 "%s: [keepalived] preference_file = %s: the same file as "
+                 "[check] track_file; keepalived needs two track files",
+                 name, cfg->keepalived.preference_file);
         return -EINVAL;
     }
     inherit_int(&cfg->peer.connect_timeout_ms, cfg->redis.connect_timeout_ms);
@@ -345,8 +351,9 @@ static int config_validate(struct config *cfg, const char *name, char *err, size
 
 int config_parse_string(struct config *cfg, const char *name, const char *text, char *err,
                         size_t err_size) {
-    struct parse_state st = { .cfg = cfg, .name = name, .text = text, .err = err,
-                              .err_size = err_size };
+    struct parse_state st = {
+        .cfg = cfg, .name = name, .text = text, .err = err, .err_size = err_size
+    };
     config_set_defaults(cfg);
     snprintf(cfg->path, sizeof(cfg->path), "%s", name);
     err[0] = '\0';
@@ -358,8 +365,7 @@ int config_parse_string(struct config *cfg, const char *name, const char *text, 
         return -EINVAL;
     }
     if (r > 0 && (!st.error_line || r < st.error_line)) {
-        snprintf(err, err_size, "%s:%d: syntax error: expected [section] or key = value", name,
-                 r);
+        snprintf(err, err_size, "%s:%d: syntax error: expected [section] or key = value", name, r);
         return -EINVAL;
     }
     if (r != 0)
@@ -384,8 +390,7 @@ int config_read_password_file(const char *path, char *out, size_t out_size, char
     /* Like ssh with private keys: a secret others can read is refused, not used. */
     if (st.st_mode & 0077) {
         close(fd);
-        snprintf(err, err_size,
-                 "accessible by group or others (mode %04o); run: chmod 600 %s",
+        snprintf(err, err_size, "accessible by group or others (mode %04o); run: chmod 600 %s",
                  (unsigned)(st.st_mode & 07777), path);
         return -EPERM;
     }
@@ -402,8 +407,9 @@ int config_read_password_file(const char *path, char *out, size_t out_size, char
     size_t len = strlen(buf);
     r = 0;
     if (len == 0 || len >= out_size) {
-        snprintf(err, err_size, len ? "first line too long (at most %zu characters)"
-                                    : "first line is empty", out_size - 1);
+        snprintf(err, err_size,
+                 len ? "first line too long (at most %zu characters)" : "first line is empty",
+                 out_size - 1);
         r = -EINVAL;
     } else {
         memcpy(out, buf, len + 1);
@@ -412,16 +418,16 @@ int config_read_password_file(const char *path, char *out, size_t out_size, char
     return r;
 }
 
-static int endpoint_read_password(struct redis_endpoint *ep, const char *section,
-                                  const char *name, char *err, size_t err_size) {
+static int endpoint_read_password(struct redis_endpoint *ep, const char *section, const char *name,
+                                  char *err, size_t err_size) {
     if (!ep->password_file[0])
         return 0;
     char why[CONFIG_PATH_MAX + 96];
-    int r = config_read_password_file(ep->password_file, ep->password, sizeof(ep->password),
-                                      why, sizeof(why));
+    int r = config_read_password_file(ep->password_file, ep->password, sizeof(ep->password), why,
+                                      sizeof(why));
     if (r < 0)
-        snprintf(err, err_size, "%s: [%s] password_file = %s: %s", name, section,
-                 ep->password_file, why);
+        snprintf(err, err_size, "%s: [%s] password_file = %s: %s", name, section, ep->password_file,
+                 why);
     return r;
 }
 
@@ -439,7 +445,8 @@ int config_load(struct config *cfg, const char *path, char *err, size_t err_size
     fclose(f);
     if (!text || too_big) {
         free(text);
-        snprintf(err, err_size, "%s: %s", path, text ? "config larger than 1 MiB" : "out of memory");
+        snprintf(err, err_size, "%s: %s", path,
+                 text ? "config larger than 1 MiB" : "out of memory");
         return text ? -EFBIG : -ENOMEM;
     }
     text[n] = '\0';
@@ -471,8 +478,8 @@ void config_print(const struct config *cfg, FILE *out) {
         case KEY_ENUM: fprintf(out, "%s\n", k->choices[*(const int *)field]); break;
         }
         if (strcmp(k->name, "password_file") == 0) {
-            const struct redis_endpoint *ep = strcmp(section, "peer") == 0 ? &cfg->peer
-                                                                           : &cfg->redis;
+            const struct redis_endpoint *ep =
+                strcmp(section, "peer") == 0 ? &cfg->peer : &cfg->redis;
             fprintf(out, "# password = %s\n", ep->password[0] ? "******** (set)" : "(none)");
         }
     }

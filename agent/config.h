@@ -10,8 +10,8 @@
 #include "log.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/redis-vrrp-agent/agent.conf"
-#define CONFIG_PATH_MAX 256
-#define CONFIG_NAME_MAX 128
+#define CONFIG_PATH_MAX     256
+#define CONFIG_NAME_MAX     128
 #define CONFIG_PASSWORD_MAX 512
 
 /* Where a Redis server is and how to log in to it. */

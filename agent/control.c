@@ -91,4 +91,3 @@ void control_server_close(struct control_server *cs) {
     }
     cs->fd = -1;
 }
-

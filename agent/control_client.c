@@ -15,7 +15,7 @@
 #define CONTROL_CLIENT_TIMEOUT_MS 5000
 
 int control_socket_address(const char *run_dir, struct sockaddr_un *sa, char *path,
-                          size_t path_size) {
+                           size_t path_size) {
     memset(sa, 0, sizeof(*sa));
     sa->sun_family = AF_UNIX;
     int n = snprintf(path, path_size, "%s/control.sock", run_dir);

@@ -52,11 +52,13 @@ static void update_track_file(struct agent *a) {
                         a->cfg.check.track_file);
     else if (r == TRACK_FILE_REMOVED)
         log_error("track file %s: cannot write 0: %s; removed it instead, which keepalived "
-                  "reads as 0 (%s)", a->cfg.check.track_file, strerror(a->track.write_error),
+                  "reads as 0 (%s)",
+                  a->cfg.check.track_file, strerror(a->track.write_error),
                   a->maintenance ? "maintenance on" : a->local.last.reason);
     else if (r == TRACK_FILE_RESTORED)
         log_warning("track file %s was removed or changed behind the agent's back: wrote %d "
-                    "again (%s)", a->cfg.check.track_file, value,
+                    "again (%s)",
+                    a->cfg.check.track_file, value,
                     a->maintenance ? "maintenance on" : a->local.last.reason);
     else if (r > 0)
         log_state("track file %s = %d (%s)", a->cfg.check.track_file, value,
@@ -68,7 +70,9 @@ static void update_systemd_status(struct agent *a) {
     snprintf(status, sizeof(status), "role=%s %s vip=%s%s%s",
              a->local.info_valid ? redis_role_to_string(a->local.info.role) : "unknown",
              a->local.health.healthy ? "healthy" : "unhealthy",
-             !a->vip_watched ? "unwatched" : a->vip.here ? "here" : "elsewhere",
+             !a->vip_watched ? "unwatched"
+             : a->vip.here   ? "here"
+                             : "elsewhere",
              a->maintenance ? " maintenance" : "", a->split_brain.active ? " SPLIT-BRAIN" : "");
     if (strcmp(status, a->last_status) == 0)
         return;
@@ -94,8 +98,9 @@ static void check_split_brain(struct agent *a) {
                   report.diverged ? ", on diverged histories" : "");
     if (report.log_due)
         log_error("split brain: the local Redis/Valkey and the peer are both masters (local offset "
-                  "%lld, peer offset %lld, VIP %s)", a->local.info.master_repl_offset,
-                  a->peer.info.master_repl_offset, a->vip_watched && a->vip.here ? "here" : "not here");
+                  "%lld, peer offset %lld, VIP %s)",
+                  a->local.info.master_repl_offset, a->peer.info.master_repl_offset,
+                  a->vip_watched && a->vip.here ? "here" : "not here");
 }
 
 static void reconcile(struct agent *a) {
@@ -197,7 +202,9 @@ static void start_transition(struct agent *a, enum vrrp_state target, const char
     snprintf(id, sizeof(id), "t%lu", a->transitions_started + 1);
     log_state("starting %s transition %s (%s)", vrrp_state_to_string(target), id, why);
     struct transition_hooks hooks = {
-        .done = on_transition_done, .peer_gone = peer_known_gone, .userdata = a,
+        .done = on_transition_done,
+        .peer_gone = peer_known_gone,
+        .userdata = a,
     };
     int r = transition_start(&a->transition, a->event, &a->cfg, &a->local_link, &a->peer_link,
                              target, id, &hooks);
@@ -209,8 +216,7 @@ static void start_transition(struct agent *a, enum vrrp_state target, const char
 }
 
 /* Every notification, whatever its source, goes through here. */
-static void submit_notification(struct agent *a, const struct notification *n,
-                                const char *source) {
+static void submit_notification(struct agent *a, const struct notification *n, const char *source) {
     char text[200];
     notification_format(n, text, sizeof(text));
     if (!notification_matches(n, a->cfg.keepalived.instance)) {
@@ -246,12 +252,12 @@ static int set_maintenance(struct agent *a, bool on) {
     char path[CONFIG_PATH_MAX + 32];
     run_dir_path(a, "maintenance", path, sizeof(path));
     /* The state file makes maintenance survive a restart of the daemon. */
-    int r = on ? run_dir_write_file(path, "on") : (unlink(path) < 0 && errno != ENOENT ? -errno : 0);
+    int r =
+        on ? run_dir_write_file(path, "on") : (unlink(path) < 0 && errno != ENOENT ? -errno : 0);
     if (r < 0)
         return r;
     if (a->maintenance != on)
-        log_state("maintenance %s", on ? "on: reporting unhealthy so the VIP moves away"
-                                       : "off");
+        log_state("maintenance %s", on ? "on: reporting unhealthy so the VIP moves away" : "off");
     a->maintenance = on;
     update_track_file(a);
     update_systemd_status(a);
@@ -342,20 +348,23 @@ static int start_components(struct agent *a) {
     if (a->cfg.keepalived.vip[0]) {
         r = vip_watch_open(&a->vip, a->event, a->cfg.keepalived.vip, on_vip_change, a);
         if (r == -EINVAL)
-            return log_error("%s: [keepalived] vip = %s: not an IPv4 or IPv6 address",
-                             a->cfg.path, a->cfg.keepalived.vip), r;
+            return log_error("%s: [keepalived] vip = %s: not an IPv4 or IPv6 address", a->cfg.path,
+                             a->cfg.keepalived.vip),
+                   r;
         if (r < 0)
             return log_error_errno(r, "%s: [keepalived] vip = %s", a->cfg.path,
                                    a->cfg.keepalived.vip);
         a->vip_watched = true;
-        log_state("VIP %s %s this host", a->cfg.keepalived.vip, a->vip.here ? "is on" : "is not on");
+        log_state("VIP %s %s this host", a->cfg.keepalived.vip,
+                  a->vip.here ? "is on" : "is not on");
     }
     if (a->cfg.keepalived.notify_fifo[0]) {
         r = notify_fifo_open(&a->fifo, a->event, a->cfg.keepalived.notify_fifo,
                              on_fifo_notification, a);
         if (r == -EEXIST)
             return log_error("notify FIFO %s: exists and is not a FIFO",
-                             a->cfg.keepalived.notify_fifo), r;
+                             a->cfg.keepalived.notify_fifo),
+                   r;
         if (r < 0)
             return log_error_errno(r, "notify FIFO %s", a->cfg.keepalived.notify_fifo);
         a->fifo_open = true;
@@ -456,8 +465,8 @@ static int lock_run_dir(struct agent *a) {
     a->run_dir_lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (a->run_dir_lock_fd < 0 || flock(a->run_dir_lock_fd, LOCK_EX | LOCK_NB) < 0) {
         r = -errno;
-        log_error("%s: %s", path, r == -EWOULDBLOCK ? "another daemon runs with this run_dir"
-                                                    : strerror(-r));
+        log_error("%s: %s", path,
+                  r == -EWOULDBLOCK ? "another daemon runs with this run_dir" : strerror(-r));
         return r;
     }
     return 0;

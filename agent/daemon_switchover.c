@@ -24,7 +24,8 @@ static void write_level(struct agent *a, int level, const char *why) {
     a->preference.level = level;
     if (r == TRACK_FILE_RESTORED)
         log_warning("preference file %s was removed or changed behind the agent's back: "
-                    "wrote %d again", a->cfg.keepalived.preference_file, level);
+                    "wrote %d again",
+                    a->cfg.keepalived.preference_file, level);
     else if (r > 0)
         log_state("preference file %s = %d (%s: %s)", a->cfg.keepalived.preference_file, level,
                   level == PREFERENCE_LEVEL_PREFERRED ? "preferred" : "yielding", why);
@@ -41,10 +42,11 @@ int preference_setup(struct agent *a) {
     /* Until a record is read, the file keeps what the last one said (a missing file
      * reads as 0 to keepalived: preferred, the default of a new pair). */
     char text[16];
-    a->preference.level = run_dir_read_file(a->cfg.keepalived.preference_file, text,
-                                            sizeof(text)) == 0 && atoi(text) == 1
-                              ? PREFERENCE_LEVEL_YIELD
-                              : PREFERENCE_LEVEL_PREFERRED;
+    a->preference.level =
+        run_dir_read_file(a->cfg.keepalived.preference_file, text, sizeof(text)) == 0 &&
+                atoi(text) == 1
+            ? PREFERENCE_LEVEL_YIELD
+            : PREFERENCE_LEVEL_PREFERRED;
     write_level(a, a->preference.level, "as the file said at start");
     return 0;
 }
@@ -71,8 +73,9 @@ void preference_update(struct agent *a) {
     char why[80];
     snprintf(why, sizeof(why), "record epoch %lld %s", a->preference.record.epoch,
              preference_describe(&a->preference.record, a->preference.node_id));
-    write_level(a, preference_level(&a->preference.record, a->preference.node_id,
-                                    a->preference.level), why);
+    write_level(a,
+                preference_level(&a->preference.record, a->preference.node_id, a->preference.level),
+                why);
 }
 
 static void on_record_written(const struct redis_result *r, void *userdata) {
@@ -88,15 +91,17 @@ void preference_after_promotion(struct agent *a) {
     struct preference_record *rec = &a->preference.record;
     if (preference_level(rec, a->preference.node_id, -1) == PREFERENCE_LEVEL_PREFERRED)
         return;
-    struct preference_record next = { .present = true, .epoch = rec->epoch + 1,
+    struct preference_record next = { .present = true,
+                                      .epoch = rec->epoch + 1,
                                       .verb = PREFERENCE_PREFER };
     memcpy(next.node, a->preference.node_id, sizeof(next.node));
     *rec = next;
     log_state("failback = manual: recording this node, the new master, as preferred "
-              "(epoch %lld)", next.epoch);
+              "(epoch %lld)",
+              next.epoch);
     redis_link_command(&a->local_link, NULL, on_record_written, NULL,
-                       "HSET %s epoch %lld verb prefer node %s at %lld", PREFERENCE_KEY,
-                       next.epoch, next.node, (long long)time(NULL));
+                       "HSET %s epoch %lld verb prefer node %s at %lld", PREFERENCE_KEY, next.epoch,
+                       next.node, (long long)time(NULL));
     write_level(a, PREFERENCE_LEVEL_PREFERRED, "this node was promoted");
 }
 
@@ -153,7 +158,8 @@ static void on_fill_view(struct switchover_view *v, void *userdata) {
 void switchover_request(struct agent *a, int argc, char **argv, char *reply, size_t size) {
     struct switchover_params params = {
         .timeout_ms = a->cfg.transition.switchover_timeout_ms,
-        .node_id = a->preference.node_id, .record = a->preference.record,
+        .node_id = a->preference.node_id,
+        .record = a->preference.record,
         .level = a->preference.level,
     };
     for (int i = 0; i < argc; i++) {
@@ -169,8 +175,10 @@ void switchover_request(struct agent *a, int argc, char **argv, char *reply, siz
                  params.timeout_ms >= 100 && params.timeout_ms <= 600000)
             i++;
         else {
-            snprintf(reply, size, "error: switchover: bad argument '%.100s' (usage: switchover "
-                     "[--here|--to PEER] [--timeout MS, 100 to 600000] [--dry-run])\n", argv[i]);
+            snprintf(reply, size,
+                     "error: switchover: bad argument '%.100s' (usage: switchover "
+                     "[--here|--to PEER] [--timeout MS, 100 to 600000] [--dry-run])\n",
+                     argv[i]);
             return;
         }
     }
@@ -179,13 +187,18 @@ void switchover_request(struct agent *a, int argc, char **argv, char *reply, siz
         return;
     }
     if (a->switchover.running) {
-        snprintf(reply, size, "error: switchover refused: one is already running here "
-                 "(s%lu); nothing was changed\n", a->switchover.started);
+        snprintf(reply, size,
+                 "error: switchover refused: one is already running here "
+                 "(s%lu); nothing was changed\n",
+                 a->switchover.started);
         return;
     }
     struct switchover_hooks hooks = {
-        .fill_view = on_fill_view, .set_level = on_set_level, .vip_here = on_vip_here,
-        .done = on_switchover_done, .userdata = a,
+        .fill_view = on_fill_view,
+        .set_level = on_set_level,
+        .vip_here = on_vip_here,
+        .done = on_switchover_done,
+        .userdata = a,
     };
     int r = switchover_start(&a->switchover.running, a->event, &a->cfg, &a->local_link,
                              &a->peer_link, &params, &hooks);

@@ -59,8 +59,8 @@ bool health_update(struct health_state *state, const struct check_result *result
         state->healthy = result->healthy;
     } else if (result->healthy && state->ok_in_a_row >= rise) {
         state->healthy = true;
-    } else if (!result->healthy && (state->failed_in_a_row >= fall ||
-                                    result->evidence == HEALTH_EVIDENCE_DEFINITIVE)) {
+    } else if (!result->healthy &&
+               (state->failed_in_a_row >= fall || result->evidence == HEALTH_EVIDENCE_DEFINITIVE)) {
         state->healthy = false;
     }
     return !was_known || before != state->healthy;
@@ -89,7 +89,8 @@ bool health_ready(const struct redis_info *local, long long local_keys,
         if (local_keys == 0 && peer->keys > 0) {
             snprintf(reason, (size_t)reason_size,
                      "unhealthy: empty master while the peer is a master with %lld keys "
-                     "(must refill from it first)", peer->keys);
+                     "(must refill from it first)",
+                     peer->keys);
             return false;
         }
         return true;

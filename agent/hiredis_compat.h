@@ -25,9 +25,9 @@
 #include <hiredis/hiredis.h>
 
 #define RVA_STRINGIFY_(x) #x
-#define RVA_STRINGIFY(x) RVA_STRINGIFY_(x)
+#define RVA_STRINGIFY(x)  RVA_STRINGIFY_(x)
 /* The hiredis the agent was compiled against, as `version` prints it. */
-#define RVA_HIREDIS_VERSION                                                                \
+#define RVA_HIREDIS_VERSION \
     RVA_STRINGIFY(HIREDIS_MAJOR) "." RVA_STRINGIFY(HIREDIS_MINOR) "." RVA_STRINGIFY(HIREDIS_PATCH)
 
 #endif

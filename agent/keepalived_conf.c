@@ -14,8 +14,8 @@
 
 struct lexer {
     const char *p;
-    bool line_start; /* the token just read began a line */
-    int line;        /* the line of the token just read */
+    bool line_start;                /* the token just read began a line */
+    int line;                       /* the line of the token just read */
     char file[KEEPALIVED_PATH_MAX]; /* its file, from the last marker ("" before any) */
 };
 
@@ -92,7 +92,7 @@ struct parse {
     struct lexer lx;
     int depth;
     enum block block;
-    bool in_wanted;        /* inside the wanted instance */
+    bool in_wanted;         /* inside the wanted instance */
     bool in_instance_track; /* inside its track_file { } block */
     bool track_entry_next;  /* the next word there starts an entry (after `{` or a line break) */
     bool found;
@@ -131,8 +131,8 @@ static void start_block(struct parse *ps, const char *tok, const char *instance)
     } else if (strcmp(tok, "vrrp_instance") == 0 && value_after(&ps->lx, val)) {
         ps->block = BLOCK_INSTANCE;
         size_t used = strlen(ps->found_names);
-        snprintf(ps->found_names + used, sizeof(ps->found_names) - used, "%s%s",
-                 used ? ", " : "", val);
+        snprintf(ps->found_names + used, sizeof(ps->found_names) - used, "%s%s", used ? ", " : "",
+                 val);
         if (!ps->found && (!instance[0] || strcmp(val, instance) == 0)) {
             ps->in_wanted = true;
             memset(&ps->ki, 0, sizeof(ps->ki));
@@ -214,8 +214,7 @@ static void keyword(struct parse *ps, const char *tok, const char *instance) {
     } else if (ps->block == BLOCK_TRACK_FILE && ps->depth == 1 && strcmp(tok, "file") == 0) {
         char val[MAX_TOKEN];
         if (value_after(&ps->lx, val) && ps->n_track_files > 0)
-            snprintf(ps->track_paths[ps->n_track_files - 1], sizeof(ps->track_paths[0]), "%s",
-                     val);
+            snprintf(ps->track_paths[ps->n_track_files - 1], sizeof(ps->track_paths[0]), "%s", val);
     } else if (ps->in_wanted && ps->depth == 1) {
         instance_keyword(ps, tok);
     } else if (ps->in_wanted && ps->in_instance_track && ps->depth == 2 &&
@@ -290,28 +289,30 @@ double keepalived_silent_master_seconds(const struct keepalived_instance *ki) {
     return 3 * keepalived_effective_advert(ki) + keepalived_skew_seconds(ki);
 }
 
-int keepalived_conf_report(const struct keepalived_instance *ki, const char *conf_path,
-                           char *out, size_t size) {
+int keepalived_conf_report(const struct keepalived_instance *ki, const char *conf_path, char *out,
+                           size_t size) {
     size_t used = 0;
     int warnings = 0;
     /* Instance warnings point at its vrrp_instance line, global ones at global_defs
      * (or, with none, at the instance too). */
     const char *inst_conf = ki->conf[0] ? ki->conf : conf_path;
-    const char *glob_conf = ki->global_line ? (ki->global_conf[0] ? ki->global_conf : conf_path)
-                                            : inst_conf;
+    const char *glob_conf =
+        ki->global_line ? (ki->global_conf[0] ? ki->global_conf : conf_path) : inst_conf;
     int glob_line = ki->global_line ? ki->global_line : ki->line;
     double advert = keepalived_effective_advert(ki), skew = keepalived_skew_seconds(ki);
-#define PUT(...) (used += (size_t)snprintf(out + used, used < size ? size - used : 0, __VA_ARGS__))
+#define PUT(...)                 (used += (size_t)snprintf(out + used, used < size ? size - used : 0, __VA_ARGS__))
 #define WARN_AT(file, line, ...) (PUT("warning: %s:%d: ", file, line), PUT(__VA_ARGS__))
     PUT("instance %s: priority %d, advert_int %g s, VRRPv%d\n", ki->name, ki->priority,
         ki->advert_int, ki->vrrp_version);
-    PUT("expected VIP move to this node: %.3f s after a Redis or Valkey fault on the peer (skew time), "
-        "%.3f s after the peer host crashes (3 adverts + skew)\n", skew,
-        keepalived_silent_master_seconds(ki));
+    PUT("expected VIP move to this node: %.3f s after a Redis or Valkey fault on the peer (skew "
+        "time), "
+        "%.3f s after the peer host crashes (3 adverts + skew)\n",
+        skew, keepalived_silent_master_seconds(ki));
     if (ki->vrrp_version < 3 && ki->advert_int < 1.0) {
         WARN_AT(inst_conf, ki->line,
                 "advert_int %g needs vrrp_version 3 in global_defs; VRRPv2 uses whole "
-                "seconds, so it is %g s\n", ki->advert_int, advert);
+                "seconds, so it is %g s\n",
+                ki->advert_int, advert);
         warnings++;
     }
     if (skew > 0.1) {
@@ -319,7 +320,8 @@ int keepalived_conf_report(const struct keepalived_instance *ki, const char *con
         fast.priority = 250;
         WARN_AT(inst_conf, ki->line,
                 "priority %d: skew %.2f s; raise both priorities above 240 (e.g. 254 and "
-                "250) to cut it to %.3f s\n", ki->priority, skew, keepalived_skew_seconds(&fast));
+                "250) to cut it to %.3f s\n",
+                ki->priority, skew, keepalived_skew_seconds(&fast));
         warnings++;
     }
     if (keepalived_silent_master_seconds(ki) > 1.0) {
@@ -329,14 +331,16 @@ int keepalived_conf_report(const struct keepalived_instance *ki, const char *con
     if (!ki->track_name[0]) {
         WARN_AT(inst_conf, ki->line,
                 "instance %s tracks no track_file: the agent's health signal never "
-                "reaches keepalived (add track_file { NAME weight 0 })\n", ki->name);
+                "reaches keepalived (add track_file { NAME weight 0 })\n",
+                ki->name);
         warnings++;
     }
     if (ki->notify_scripts && !ki->fifo_path[0]) {
         WARN_AT(inst_conf, ki->line,
                 "instance %s uses notify scripts and no notify_fifo: set global_defs { "
                 "notify_fifo PATH } and [keepalived] notify_fifo so the daemon reads state changes "
-                "in order, without a fork per change\n", ki->name);
+                "in order, without a fork per change\n",
+                ki->name);
         warnings++;
     } else if (!ki->fifo_path[0]) {
         WARN_AT(glob_conf, glob_line,
@@ -355,10 +359,12 @@ int keepalived_conf_report(const struct keepalived_instance *ki, const char *con
             "after a failover the roles stay swapped until the peer fails\n");
     else if (ki->preempt_delay > 0)
         PUT("note: preempt_delay %g s: a failback to this node waits that long after it "
-            "could take the VIP back\n", ki->preempt_delay);
+            "could take the VIP back\n",
+            ki->preempt_delay);
     if (ki->startup_delay > 0)
         PUT("note: vrrp_startup_delay %g s: after keepalived starts, this node neither takes "
-            "nor claims the VIP for that long\n", ki->startup_delay);
+            "nor claims the VIP for that long\n",
+            ki->startup_delay);
     bool scripts = ki->notify_scripts || ki->tracks_script;
     bool root_scripts = strcmp(ki->script_user, "root") == 0;
     if (scripts && !root_scripts && (ki->script_user[0] || ki->script_security)) {
@@ -366,7 +372,8 @@ int keepalived_conf_report(const struct keepalived_instance *ki, const char *con
                 "instance %s runs scripts as %s%s: as any user but root, `check` and "
                 "`notify` cannot read a 0600 agent.conf or password file, nor use the control "
                 "socket (set global_defs { script_user root }, or use the track file and notify "
-                "FIFO)\n", ki->name, ki->script_user[0] ? ki->script_user : "keepalived_script",
+                "FIFO)\n",
+                ki->name, ki->script_user[0] ? ki->script_user : "keepalived_script",
                 ki->script_security ? " (enable_script_security)" : "");
         warnings++;
     } else if (scripts && !root_scripts) {
@@ -394,15 +401,15 @@ int keepalived_conf_cross_check(const struct keepalived_instance *ki, const char
         out[0] = '\0';
     const char *track_conf = ki->track_conf[0] ? ki->track_conf : conf_path;
     const char *fifo_conf = ki->fifo_conf[0] ? ki->fifo_conf : conf_path;
-#define WARN(file, line, ...)                                                                 \
-    (used += (size_t)snprintf(out + used, used < size ? size - used : 0, "warning: %s:%d: ",  \
-                              file, line),                                                    \
+#define WARN(file, line, ...)                                                                     \
+    (used +=                                                                                      \
+     (size_t)snprintf(out + used, used < size ? size - used : 0, "warning: %s:%d: ", file, line), \
      used += (size_t)snprintf(out + used, used < size ? size - used : 0, __VA_ARGS__), warnings++)
     if (ki->track_name[0] && !ki->track_path[0]) {
         WARN(track_conf, ki->track_line,
              "instance %s tracks '%s', but no top-level track_file %s { file "
-             "%s } defines it: keepalived ignores the entry (add the block)\n", ki->name,
-             ki->track_name, ki->track_name, agent_track_file);
+             "%s } defines it: keepalived ignores the entry (add the block)\n",
+             ki->name, ki->track_name, ki->track_name, agent_track_file);
     } else if (ki->track_name[0] && strcmp(ki->track_path, agent_track_file) != 0) {
         WARN(track_conf, ki->track_line,
              "instance %s tracks %s, but the agent writes %s ([check] "
@@ -413,20 +420,20 @@ int keepalived_conf_cross_check(const struct keepalived_instance *ki, const char
         WARN(track_conf, ki->track_line,
              "instance %s tracks %s with weight %d: a failure only lowers the "
              "priority instead of putting the instance in FAULT, and the VIP may stay on a node "
-             "whose Redis is down (use weight 0)\n", ki->name, ki->track_name,
-             ki->track_weight);
+             "whose Redis is down (use weight 0)\n",
+             ki->name, ki->track_name, ki->track_weight);
     } else if (ki->track_name[0] && ki->track_reverse && agent_healthy_value == 0) {
         WARN(track_conf, ki->track_line,
              "instance %s tracks %s with weight 0 reverse, but the "
              "agent writes 0 when healthy: keepalived takes that for a fault (set [check] "
-             "healthy_value = 1 and fail_value = 0, or drop reverse)\n", ki->name,
-             ki->track_name);
+             "healthy_value = 1 and fail_value = 0, or drop reverse)\n",
+             ki->name, ki->track_name);
     } else if (ki->track_name[0] && !ki->track_reverse && agent_healthy_value != 0) {
         WARN(track_conf, ki->track_line,
              "instance %s tracks %s with weight 0, but the agent "
              "writes %d when healthy: keepalived takes that for a fault (add reverse, or set "
-             "[check] healthy_value = 0 and a non-zero fail_value)\n", ki->name, ki->track_name,
-             agent_healthy_value);
+             "[check] healthy_value = 0 and a non-zero fail_value)\n",
+             ki->name, ki->track_name, agent_healthy_value);
     }
     if (ki->fifo_path[0] && agent_fifo[0] && strcmp(ki->fifo_path, agent_fifo) != 0) {
         WARN(fifo_conf, ki->fifo_line,
@@ -436,8 +443,8 @@ int keepalived_conf_cross_check(const struct keepalived_instance *ki, const char
     } else if (ki->fifo_path[0] && !agent_fifo[0]) {
         WARN(fifo_conf, ki->fifo_line,
              "keepalived writes state changes to %s, but [keepalived] "
-             "notify_fifo is empty: nobody reads them (set it to %s)\n", ki->fifo_path,
-             ki->fifo_path);
+             "notify_fifo is empty: nobody reads them (set it to %s)\n",
+             ki->fifo_path, ki->fifo_path);
     }
 #undef WARN
     return warnings;

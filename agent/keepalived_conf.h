@@ -11,18 +11,18 @@
 
 struct keepalived_instance {
     char name[128];
-    int line;              /* of its vrrp_instance keyword */
+    int line;                       /* of its vrrp_instance keyword */
     char conf[KEEPALIVED_PATH_MAX]; /* the file of that line (see track_conf) */
-    int global_line;       /* of global_defs, 0 when there is none */
+    int global_line;                /* of global_defs, 0 when there is none */
     char global_conf[KEEPALIVED_PATH_MAX];
-    int priority;          /* keepalived's default 100 */
-    double advert_int;     /* seconds, default 1 */
-    int vrrp_version;      /* the instance's `version`, else global_defs vrrp_version, else 2 */
-    bool notify_scripts;   /* notify, notify_master, ... in the instance */
+    int priority;        /* keepalived's default 100 */
+    double advert_int;   /* seconds, default 1 */
+    int vrrp_version;    /* the instance's `version`, else global_defs vrrp_version, else 2 */
+    bool notify_scripts; /* notify, notify_master, ... in the instance */
     bool fifo_states_on_reload; /* global_defs fifo_write_vrrp_states_on_reload */
     bool nopreempt;
-    double preempt_delay;  /* seconds, 0 when unset */
-    double startup_delay;  /* global_defs vrrp_startup_delay, seconds */
+    double preempt_delay; /* seconds, 0 when unset */
+    double startup_delay; /* global_defs vrrp_startup_delay, seconds */
     /* The first file the instance tracks ("" when none): its name and weight in the instance's
      * track_file block, and the path of the top-level track_file block of that name
      * (empty when there is none: keepalived then ignores the entry). */
@@ -61,8 +61,8 @@ double keepalived_silent_master_seconds(const struct keepalived_instance *ki);
 /* Write the report (timings, then one "warning: FILE:LINE: ... (fix)" line per slow or
  * missing piece) into out; conf_path names the file when the text had no marks.
  * Returns the number of warnings. */
-int keepalived_conf_report(const struct keepalived_instance *ki, const char *conf_path,
-                           char *out, size_t size);
+int keepalived_conf_report(const struct keepalived_instance *ki, const char *conf_path, char *out,
+                           size_t size);
 
 /* What the agent writes and reads, against what keepalived reads and writes: the
  * track file's path and weight, the FIFO's path. One "warning: FILE:LINE: ... (fix)"

@@ -21,8 +21,10 @@ struct loader {
 
 static int put(struct loader *ld, const char *text, size_t len) {
     if (ld->used + len + 1 > ld->size) {
-        snprintf(ld->err, ld->err_size, "keepalived config with its includes is larger than %zu "
-                 "bytes", ld->size - 1);
+        snprintf(ld->err, ld->err_size,
+                 "keepalived config with its includes is larger than %zu "
+                 "bytes",
+                 ld->size - 1);
         return -EFBIG;
     }
     memcpy(ld->out + ld->used, text, len);
@@ -44,7 +46,8 @@ static int put_mark(struct loader *ld, const char *path, int line) {
 /* "include PATTERN" at the start of a line (after blanks): the pattern, else NULL. */
 static const char *include_pattern(const char *line, size_t len, char *pattern, size_t size) {
     size_t i = strspn(line, " \t");
-    if (len < i + 8 || strncmp(line + i, "include", 7) != 0 || (line[i + 7] != ' ' && line[i + 7] != '\t'))
+    if (len < i + 8 || strncmp(line + i, "include", 7) != 0 ||
+        (line[i + 7] != ' ' && line[i + 7] != '\t'))
         return NULL;
     i += 7 + strspn(line + i + 7, " \t");
     size_t n = strcspn(line + i, " \t\r\n#!");
@@ -87,8 +90,10 @@ static int load(struct loader *ld, const char *path, int depth) {
     }
     /* The marks carry the path: a name with a newline or a mark byte would forge one. */
     if (strpbrk(path, "\n\001\002")) {
-        snprintf(ld->err, ld->err_size, "included file name with a newline or control byte: "
-                 "%.200s", path);
+        snprintf(ld->err, ld->err_size,
+                 "included file name with a newline or control byte: "
+                 "%.200s",
+                 path);
         return -EINVAL;
     }
     /* Only regular files: a FIFO (the notify FIFO itself, matched by a glob) would

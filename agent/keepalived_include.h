@@ -8,7 +8,7 @@
 
 /* The marker: KEEPALIVED_MARK, the file's path, KEEPALIVED_MARK_LINE, the number of
  * the line that follows the marker, newline. Neither byte occurs in a config. */
-#define KEEPALIVED_MARK '\001'
+#define KEEPALIVED_MARK      '\001'
 #define KEEPALIVED_MARK_LINE '\002'
 
 /* Read path and every file its includes name (glob patterns; relative ones from the

@@ -12,7 +12,7 @@
  * evidence is definitive: a killed Redis may still accept (then reset) a connection
  * for a moment before its listening socket is gone. */
 #define QUICK_RECHECK_USEC 2000u
-#define QUICK_RECHECKS 25
+#define QUICK_RECHECKS     25
 
 static void schedule_check(struct local_watch *lw, uint64_t delay_usec) {
     timer_arm_or_exit(lw->timer, delay_usec);
@@ -94,16 +94,24 @@ static void on_record_reply(const struct redis_result *r, void *userdata) {
             lw->fresh_record_read = true;
     } else {
         snprintf(lw->fresh_record_error, sizeof(lw->fresh_record_error), "HGETALL %s: %s",
-                 PREFERENCE_KEY, reply && reply->type == REDIS_REPLY_ERROR ? reply->str
-                                 : r->error ? r->error : "not a hash");
+                 PREFERENCE_KEY,
+                 reply && reply->type == REDIS_REPLY_ERROR ? reply->str
+                 : r->error                                ? r->error
+                                                           : "not a hash");
     }
     if (--lw->replies_owed == 0)
         finish_check(lw);
 }
 
-static void on_ping_reply(const struct redis_result *r, void *userdata) { on_check_reply(r, userdata, 0); }
-static void on_info_reply(const struct redis_result *r, void *userdata) { on_check_reply(r, userdata, 1); }
-static void on_keyspace_reply(const struct redis_result *r, void *userdata) { on_check_reply(r, userdata, 2); }
+static void on_ping_reply(const struct redis_result *r, void *userdata) {
+    on_check_reply(r, userdata, 0);
+}
+static void on_info_reply(const struct redis_result *r, void *userdata) {
+    on_check_reply(r, userdata, 1);
+}
+static void on_keyspace_reply(const struct redis_result *r, void *userdata) {
+    on_check_reply(r, userdata, 2);
+}
 
 static void send_check(struct local_watch *lw) {
     if (lw->replies_owed > 0)
@@ -113,8 +121,9 @@ static void send_check(struct local_watch *lw) {
         lw->peer_summary(&lw->peer, lw->userdata);
     /* Keys in every database, only when gating needs them: an empty master, or a
      * peer not seen yet that may hold data. */
-    bool want_keys = (lw->peer.reachable && lw->peer.role == REDIS_ROLE_MASTER &&
-                      lw->peer.keys > 0) || (!lw->peer.reachable && lw->peer.unseen_at_start);
+    bool want_keys =
+        (lw->peer.reachable && lw->peer.role == REDIS_ROLE_MASTER && lw->peer.keys > 0) ||
+        (!lw->peer.reachable && lw->peer.unseen_at_start);
     memset(&lw->result, 0, sizeof(lw->result));
     lw->fresh_keys = -1;
     bool want_record = lw->cfg->keepalived.preference_file[0] != '\0';

@@ -27,20 +27,20 @@ struct local_watch {
     sd_event_source *timer;
 
     struct health_state health;
-    struct check_result last;   /* the last check, gating applied */
-    struct redis_info info;     /* valid when last answered INFO */
+    struct check_result last; /* the last check, gating applied */
+    struct redis_info info;   /* valid when last answered INFO */
     bool info_valid;
-    long long keys;             /* -1 unless gating needed it */
+    long long keys; /* -1 unless gating needed it */
     unsigned long checks;
-    int quick_rechecks;         /* left after the server closed our connection */
+    int quick_rechecks; /* left after the server closed our connection */
     /* With [keepalived] preference_file: the preference record, read at every check. */
-    bool record_read;           /* the last check read it (present or not) */
+    bool record_read;                /* the last check read it (present or not) */
     struct preference_record record; /* the last one read */
-    char record_error[256];     /* why the last check could not read it; "" if it did */
+    char record_error[256];          /* why the last check could not read it; "" if it did */
 
     /* The check in flight (while replies are owed): its replies so far. */
     int replies_owed;
-    struct peer_summary peer;   /* as it was when the check was sent */
+    struct peer_summary peer; /* as it was when the check was sent */
     struct check_result result;
     struct redis_info fresh;
     long long fresh_keys;

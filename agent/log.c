@@ -77,9 +77,7 @@ static void log_emit(enum log_level level, const char *text) {
                         logger.transition_id, NULL);
         break;
 #endif
-    case LOG_TARGET_SYSLOG:
-        syslog(syslog_priority(level), "%s", text);
-        break;
+    case LOG_TARGET_SYSLOG: syslog(syslog_priority(level), "%s", text); break;
     default: {
         struct timespec ts;
         struct tm tm;
@@ -142,8 +140,8 @@ void log_state(const char *fmt, ...) {
     clock_gettime(CLOCK_REALTIME, &ts);
     localtime_r(&ts.tv_sec, &tm);
     int n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02d.%03ld %s\n",
-                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                     tm.tm_sec, ts.tv_nsec / 1000000, buf);
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     ts.tv_nsec / 1000000, buf);
     if (n > (int)sizeof(line))
         n = sizeof(line);
     /* One write() per line on an O_APPEND fd keeps lines whole; a failed write of

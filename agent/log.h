@@ -31,11 +31,11 @@ int log_msg_errno(enum log_level level, int r, const char *fmt, ...)
 /* One line in the state log (if configured) and at info level in the main log. */
 void log_state(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-#define log_error(...) log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
-#define log_warning(...) log_msg(LOG_LEVEL_WARNING, __VA_ARGS__)
-#define log_info(...) log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
-#define log_debug(...) log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
-#define log_error_errno(r, ...) log_msg_errno(LOG_LEVEL_ERROR, (r), __VA_ARGS__)
+#define log_error(...)            log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
+#define log_warning(...)          log_msg(LOG_LEVEL_WARNING, __VA_ARGS__)
+#define log_info(...)             log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_debug(...)            log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
+#define log_error_errno(r, ...)   log_msg_errno(LOG_LEVEL_ERROR, (r), __VA_ARGS__)
 #define log_warning_errno(r, ...) log_msg_errno(LOG_LEVEL_WARNING, (r), __VA_ARGS__)
 
 #endif

@@ -31,7 +31,7 @@
 #endif
 
 #define EXIT_CONFIG 2
-#define EXIT_USAGE 2
+#define EXIT_USAGE  2
 
 #ifndef RVA_VERSION
 #define RVA_VERSION "0.1.0"
@@ -39,7 +39,7 @@
 
 struct command_line {
     const char *config_path;
-    int argc;    /* arguments after the command word */
+    int argc; /* arguments after the command word */
     char **argv;
     char **original_argv; /* the whole command line, to exec the daemon binary with */
 };
@@ -66,31 +66,30 @@ static int exec_full_binary(const struct command_line *cl) {
 #endif
 
 static void usage(FILE *out) {
-    fprintf(out,
-            "usage: redis-vrrp-agent [-c FILE] COMMAND [ARGS]\n"
-            "\n"
-            "commands:\n"
-            "  check          one health check of the local Redis or Valkey (keepalived\n"
-            "                 vrrp_script): exit 0 healthy, 1 unhealthy, 2 config error\n"
-            "  notify ARGS    keepalived notify hook: INSTANCE|GROUP NAME STATE PRIORITY\n"
-            "                 or master|backup|fault|stop; re-points replication\n"
-            "  run            the daemon: continuous checks into the track file, transitions\n"
-            "                 from the notify FIFO, VIP watch, control socket\n"
-            "  status [--json]        ask the running daemon for its state\n"
-            "  maintenance on|off     move the VIP away for planned work (and back)\n"
-            "  switchover [--here|--to PEER] [--timeout MS] [--dry-run]\n"
-            "                 move the master to the other node, nothing lost, both nodes\n"
-            "                 staying eligible; prints the timeline\n"
-            "  config-test    validate the config and print the effective values\n"
-            "  after-stop     (systemd ExecStopPost) fail the track file unless the daemon\n"
-            "                 stopped cleanly\n"
-            "  version        print the version\n"
-            "  help           print this help\n"
-            "\n"
-            "options:\n"
-            "  -c, --config FILE   config file (default " CONFIG_DEFAULT_PATH ")\n"
-            "  -h, --help          print this help\n"
-            "  -V, --version       print the version\n");
+    fprintf(out, "usage: redis-vrrp-agent [-c FILE] COMMAND [ARGS]\n"
+                 "\n"
+                 "commands:\n"
+                 "  check          one health check of the local Redis or Valkey (keepalived\n"
+                 "                 vrrp_script): exit 0 healthy, 1 unhealthy, 2 config error\n"
+                 "  notify ARGS    keepalived notify hook: INSTANCE|GROUP NAME STATE PRIORITY\n"
+                 "                 or master|backup|fault|stop; re-points replication\n"
+                 "  run            the daemon: continuous checks into the track file, transitions\n"
+                 "                 from the notify FIFO, VIP watch, control socket\n"
+                 "  status [--json]        ask the running daemon for its state\n"
+                 "  maintenance on|off     move the VIP away for planned work (and back)\n"
+                 "  switchover [--here|--to PEER] [--timeout MS] [--dry-run]\n"
+                 "                 move the master to the other node, nothing lost, both nodes\n"
+                 "                 staying eligible; prints the timeline\n"
+                 "  config-test    validate the config and print the effective values\n"
+                 "  after-stop     (systemd ExecStopPost) fail the track file unless the daemon\n"
+                 "                 stopped cleanly\n"
+                 "  version        print the version\n"
+                 "  help           print this help\n"
+                 "\n"
+                 "options:\n"
+                 "  -c, --config FILE   config file (default " CONFIG_DEFAULT_PATH ")\n"
+                 "  -h, --help          print this help\n"
+                 "  -V, --version       print the version\n");
 }
 
 /* A file or socket that only root may use, refused to a command not run as root:
@@ -100,7 +99,8 @@ static void explain_permission(void) {
     if (uid == 0)
         return;
     struct passwd *pw = getpwuid(uid);
-    fprintf(stderr, "redis-vrrp-agent: running as user %s (uid %u), not root: keepalived runs "
+    fprintf(stderr,
+            "redis-vrrp-agent: running as user %s (uid %u), not root: keepalived runs "
             "vrrp_script and notify scripts as its script_user (keepalived_script if that user "
             "exists); set global_defs { script_user root } in keepalived.conf, or use the "
             "daemon's track file and notify FIFO, which need no scripts\n",
@@ -194,8 +194,10 @@ static int cmd_notify(const struct command_line *cl) {
     /* Inline only when no daemon listens: one that is alive but slow to answer must
      * not get a second transition running beside its own. */
     if (r != -ENOENT && r != -ECONNREFUSED) {
-        fprintf(stderr, "redis-vrrp-agent notify: daemon of %s did not take the "
-                "notification: %s\n", cfg.agent.run_dir, strerror(-r));
+        fprintf(stderr,
+                "redis-vrrp-agent notify: daemon of %s did not take the "
+                "notification: %s\n",
+                cfg.agent.run_dir, strerror(-r));
         if (r == -EACCES)
             explain_permission();
         return 1;
@@ -311,8 +313,10 @@ static int cmd_switchover(const struct command_line *cl) {
         fputs(*body && body[1] ? body + 1 : reply, ok ? stdout : stderr);
         return ok ? 0 : 1;
     }
-    fprintf(stderr, "redis-vrrp-agent switchover: the daemon did not report the end of %s "
-            "within %ld ms\n", id, timeout_ms + 5000);
+    fprintf(stderr,
+            "redis-vrrp-agent switchover: the daemon did not report the end of %s "
+            "within %ld ms\n",
+            id, timeout_ms + 5000);
     return 1;
 }
 
@@ -372,7 +376,7 @@ static int cmd_after_stop(const struct command_line *cl) {
     const char *result = getenv("SERVICE_RESULT");
     if (!result) {
         fprintf(stderr, "redis-vrrp-agent after-stop: SERVICE_RESULT is not set: this "
-                "command is systemd's ExecStopPost\n");
+                        "command is systemd's ExecStopPost\n");
         return EXIT_USAGE;
     }
     if (strcmp(result, "success") == 0)
@@ -388,9 +392,10 @@ static int cmd_after_stop(const struct command_line *cl) {
                 strerror(-r));
         return 1;
     }
-    fprintf(stderr, "redis-vrrp-agent after-stop: the daemon ended with result '%s': "
-            "track file %s = %d until the next daemon's first check\n", result,
-            cfg.check.track_file, cfg.check.fail_value);
+    fprintf(stderr,
+            "redis-vrrp-agent after-stop: the daemon ended with result '%s': "
+            "track file %s = %d until the next daemon's first check\n",
+            result, cfg.check.track_file, cfg.check.fail_value);
     return 0;
 }
 
@@ -455,8 +460,7 @@ int main(int argc, char **argv) {
     int status = EXIT_USAGE;
     if (parse_command_line(argc, argv, &cl, &cmd) < 0)
         goto out;
-    if (!cmd || strcmp(cmd, "help") == 0 || strcmp(cmd, "-h") == 0 ||
-        strcmp(cmd, "--help") == 0) {
+    if (!cmd || strcmp(cmd, "help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
         usage(cmd ? stdout : stderr);
         status = cmd ? 0 : EXIT_USAGE;
         goto out;

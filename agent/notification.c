@@ -83,7 +83,8 @@ int notification_parse_args(int argc, char **argv, struct notification *out, cha
                             err_size);
     snprintf(err, err_size,
              "expected 'master|backup|fault|stop' or 'INSTANCE|GROUP NAME STATE PRIORITY', "
-             "got %d argument%s", argc, argc == 1 ? "" : "s");
+             "got %d argument%s",
+             argc, argc == 1 ? "" : "s");
     return -EINVAL;
 }
 
@@ -136,20 +137,22 @@ int notification_parse_fifo_line(const char *line, struct notification *out, cha
     int r = split_words(line, words, &count);
     if (r < 0) {
         snprintf(err, err_size, "malformed notify FIFO line '%.200s': %s", line,
-                 r == -E2BIG ? "too many words" : r == -ENAMETOOLONG ? "word too long"
-                                                                       : "unterminated quote");
+                 r == -E2BIG          ? "too many words"
+                 : r == -ENAMETOOLONG ? "word too long"
+                                      : "unterminated quote");
         return -EINVAL;
     }
     if (count < 3) {
-        snprintf(err, err_size, "malformed notify FIFO line '%.200s': expected %s NAME STATE "
-                 "PRIORITY", line, words[0]);
+        snprintf(err, err_size,
+                 "malformed notify FIFO line '%.200s': expected %s NAME STATE "
+                 "PRIORITY",
+                 line, words[0]);
         return -EINVAL;
     }
     /* Other VRRP events (MASTER_RX_LOWER_PRI, MASTER_PRIORITY, BACKUP_PRIORITY,
      * DELETED, ...) are well-formed lines about states we do not act on. */
     enum vrrp_state state;
-    if (vrrp_state_from_string(words[2], &state) < 0 && words[2][0] >= 'A' &&
-        words[2][0] <= 'Z')
+    if (vrrp_state_from_string(words[2], &state) < 0 && words[2][0] >= 'A' && words[2][0] <= 'Z')
         return -ENOENT;
     r = parse_scoped(words[0], words[1], words[2], count == 4 ? words[3] : NULL, out, err,
                      err_size);

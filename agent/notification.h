@@ -13,9 +13,9 @@ enum notification_scope { NOTIFICATION_INSTANCE, NOTIFICATION_GROUP, NOTIFICATIO
 
 struct notification {
     enum notification_scope scope;
-    char name[128];  /* instance or group name; empty when unscoped */
+    char name[128]; /* instance or group name; empty when unscoped */
     enum vrrp_state state;
-    int priority;    /* -1 when not given */
+    int priority; /* -1 when not given */
 };
 
 /* Parse `notify` command arguments. Returns 0, or -EINVAL with a message that names

@@ -209,7 +209,8 @@ int notify_fifo_open(struct notify_fifo *f, sd_event *event, const char *path,
                              on_dir_event, f);
     if (r < 0)
         log_warning("notify FIFO %s: cannot watch %s (%s): following the path once a second "
-                    "only", path, dir, strerror(-r));
+                    "only",
+                    path, dir, strerror(-r));
     r = sd_event_add_time(event, &f->check_timer, CLOCK_MONOTONIC, 0, 0, on_check_timer, f);
     if (r >= 0)
         r = timer_arm(f->check_timer, FOLLOW_CHECK_INTERVAL_USEC);

@@ -81,8 +81,8 @@ int notify_run_inline(const struct config *cfg, const struct notification *n) {
     char lock_path[CONFIG_PATH_MAX + 32], text[200];
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
-    snprintf(run.id, sizeof(run.id), "%lld.%06ld-%d", (long long)now.tv_sec,
-             now.tv_nsec / 1000, (int)getpid());
+    snprintf(run.id, sizeof(run.id), "%lld.%06ld-%d", (long long)now.tv_sec, now.tv_nsec / 1000,
+             (int)getpid());
     notification_format(n, text, sizeof(text));
 
     int r = ensure_directory(cfg->agent.run_dir, 0755);
@@ -120,7 +120,9 @@ int notify_run_inline(const struct config *cfg, const struct notification *n) {
     sigprocmask(SIG_BLOCK, &mask, NULL);
     struct redis_link local, peer;
     struct transition *t = NULL;
-    struct transition_hooks hooks = { .done = on_done, .superseded = is_superseded, .userdata = &run };
+    struct transition_hooks hooks = { .done = on_done,
+                                      .superseded = is_superseded,
+                                      .userdata = &run };
     bool links = false;
     r = sd_event_new(&run.event);
     if (r >= 0)

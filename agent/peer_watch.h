@@ -20,19 +20,19 @@ struct peer_watch {
     struct redis_link *link;
     sd_event_source *poll_timer;
     bool in_flight;
-    uint64_t sent_usec;       /* when the poll in flight was sent */
+    uint64_t sent_usec; /* when the poll in flight was sent */
 
     /* The view. */
-    bool polled;              /* at least one poll has finished */
-    bool reachable;           /* the last poll was answered */
-    bool refused;             /* the last connect was refused: nothing listens there */
+    bool polled;    /* at least one poll has finished */
+    bool reachable; /* the last poll was answered */
+    bool refused;   /* the last connect was refused: nothing listens there */
     uint64_t last_answer_usec;
-    struct redis_info info;   /* from the last answer */
+    struct redis_info info;    /* from the last answer */
     struct redis_info pending; /* the poll in flight, until its last reply */
     bool pending_failed;
-    char error[256];          /* why the last poll failed */
+    char error[256]; /* why the last poll failed */
 
-    peer_watch_fn on_update;  /* after every finished poll */
+    peer_watch_fn on_update; /* after every finished poll */
     void *userdata;
 };
 

@@ -43,8 +43,8 @@ int preference_record_from_fields(const char *const *fields, size_t pairs,
         return -EBADMSG;
     }
     if (!node || !valid_node_id(node)) {
-        snprintf(why, why_size, "%s: node %.40s is not a node id (%d hex digits)",
-                 PREFERENCE_KEY, node ? node : "missing", NODE_ID_LEN);
+        snprintf(why, why_size, "%s: node %.40s is not a node id (%d hex digits)", PREFERENCE_KEY,
+                 node ? node : "missing", NODE_ID_LEN);
         return -EBADMSG;
     }
     out->present = true;

@@ -18,8 +18,8 @@
 
 #define PREFERENCE_KEY "redis-vrrp-agent:preference"
 /* Taken with SET NX PX on the master for the length of one switchover. */
-#define SWITCHOVER_LOCK_KEY "redis-vrrp-agent:switchover"
-#define NODE_ID_LEN 32
+#define SWITCHOVER_LOCK_KEY  "redis-vrrp-agent:switchover"
+#define NODE_ID_LEN          32
 #define PREFERENCE_EPOCH_MAX 1000000000000000LL
 
 /* What the agent writes into the preference file. */
@@ -28,8 +28,8 @@ enum { PREFERENCE_LEVEL_PREFERRED = 0, PREFERENCE_LEVEL_YIELD = 1 };
 enum preference_verb { PREFERENCE_PREFER, PREFERENCE_AVOID };
 
 struct preference_record {
-    bool present;                 /* false: nothing recorded (a new pair, a flushed one) */
-    long long epoch;              /* grows by one with every record written */
+    bool present;    /* false: nothing recorded (a new pair, a flushed one) */
+    long long epoch; /* grows by one with every record written */
     enum preference_verb verb;
     char node[NODE_ID_LEN + 1];
 };

@@ -12,9 +12,8 @@ enum reconcile_action reconcile_decide(const struct reconcile_input *in) {
     return RECONCILE_NONE;
 }
 
-enum reconcile_action reconcile_due(struct reconcile_timer *timer,
-                                    const struct reconcile_input *in, uint64_t now_usec,
-                                    uint64_t grace_usec, uint64_t *lasted_usec) {
+enum reconcile_action reconcile_due(struct reconcile_timer *timer, const struct reconcile_input *in,
+                                    uint64_t now_usec, uint64_t grace_usec, uint64_t *lasted_usec) {
     enum reconcile_action action = reconcile_decide(in);
     if (action != timer->seen) {
         timer->seen = action;
@@ -24,8 +23,8 @@ enum reconcile_action reconcile_due(struct reconcile_timer *timer,
     /* An empty master (restarted without data) loses nothing by becoming a replica,
      * and one whose peer was promoted from its history must yield anyway: the sooner
      * either rejoins, the sooner it may hold the VIP again. No grace for them. */
-    bool must_yield = action == RECONCILE_BACKUP &&
-                      (in->local_keys == 0 || in->peer_promoted_from_us);
+    bool must_yield =
+        action == RECONCILE_BACKUP && (in->local_keys == 0 || in->peer_promoted_from_us);
     if (action == RECONCILE_NONE || (!must_yield && now_usec - timer->since_usec < grace_usec))
         return RECONCILE_NONE;
     *lasted_usec = now_usec - timer->since_usec;

@@ -13,7 +13,7 @@
 enum reconcile_action { RECONCILE_NONE, RECONCILE_MASTER, RECONCILE_BACKUP };
 
 struct reconcile_input {
-    bool vip_known;             /* a VIP is configured and watched */
+    bool vip_known; /* a VIP is configured and watched */
     bool vip_here;
     bool transition_running;    /* one runs, or a notification waits for it to stop */
     enum redis_role local_role; /* unknown when the local Redis did not answer */
@@ -41,9 +41,8 @@ struct reconcile_timer {
  * that must yield is due without grace: the local Redis is empty, or the peer was
  * promoted from its history. Any other result is RECONCILE_NONE, and a change of
  * action starts the grace again, so the first check of an action never returns it. */
-enum reconcile_action reconcile_due(struct reconcile_timer *timer,
-                                    const struct reconcile_input *in, uint64_t now_usec,
-                                    uint64_t grace_usec, uint64_t *lasted_usec);
+enum reconcile_action reconcile_due(struct reconcile_timer *timer, const struct reconcile_input *in,
+                                    uint64_t now_usec, uint64_t grace_usec, uint64_t *lasted_usec);
 
 /* Start over: a notification arrived, so keepalived has spoken for itself. */
 void reconcile_reset(struct reconcile_timer *timer);

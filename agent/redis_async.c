@@ -37,10 +37,22 @@ static void update_events(struct adapter *a, uint32_t events) {
         sd_event_exit(sd_event_source_get_event(a->source), EVENT_SOURCE_FAILED_EXIT);
 }
 
-static void add_read(void *p) { struct adapter *a = p; update_events(a, a->events | EPOLLIN); }
-static void del_read(void *p) { struct adapter *a = p; update_events(a, a->events & ~(uint32_t)EPOLLIN); }
-static void add_write(void *p) { struct adapter *a = p; update_events(a, a->events | EPOLLOUT); }
-static void del_write(void *p) { struct adapter *a = p; update_events(a, a->events & ~(uint32_t)EPOLLOUT); }
+static void add_read(void *p) {
+    struct adapter *a = p;
+    update_events(a, a->events | EPOLLIN);
+}
+static void del_read(void *p) {
+    struct adapter *a = p;
+    update_events(a, a->events & ~(uint32_t)EPOLLIN);
+}
+static void add_write(void *p) {
+    struct adapter *a = p;
+    update_events(a, a->events | EPOLLOUT);
+}
+static void del_write(void *p) {
+    struct adapter *a = p;
+    update_events(a, a->events & ~(uint32_t)EPOLLOUT);
+}
 
 static void cleanup(void *p) {
     struct adapter *a = p;

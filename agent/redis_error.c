@@ -31,13 +31,10 @@ enum redis_status redis_status_from_io(int hiredis_err, int saved_errno) {
     switch (saved_errno) {
     case EAGAIN:
     case ETIMEDOUT:
-    case EINPROGRESS:
-        return REDIS_STATUS_TIMEOUT;
+    case EINPROGRESS: return REDIS_STATUS_TIMEOUT;
     case ECONNREFUSED:
-    case ENOENT:
-        return REDIS_STATUS_REFUSED;
-    default:
-        return REDIS_STATUS_IO;
+    case ENOENT: return REDIS_STATUS_REFUSED;
+    default: return REDIS_STATUS_IO;
     }
 }
 
@@ -54,12 +51,8 @@ void redis_failure_describe(char *out, size_t size, enum redis_status status,
     char name[CONFIG_PATH_MAX + 16];
     redis_endpoint_name(ep, name, sizeof(name));
     switch (status) {
-    case REDIS_STATUS_OK:
-        snprintf(out, size, "ok");
-        break;
-    case REDIS_STATUS_REFUSED:
-        snprintf(out, size, "connect refused %s", name);
-        break;
+    case REDIS_STATUS_OK: snprintf(out, size, "ok"); break;
+    case REDIS_STATUS_REFUSED: snprintf(out, size, "connect refused %s", name); break;
     case REDIS_STATUS_TIMEOUT:
         snprintf(out, size, "timeout after %d ms (%s %s)", timeout_ms, name, doing);
         break;
@@ -76,8 +69,6 @@ void redis_failure_describe(char *out, size_t size, enum redis_status status,
     case REDIS_STATUS_PROTOCOL:
         snprintf(out, size, "garbage reply from %s during %s: %s", name, doing, detail);
         break;
-    case REDIS_STATUS_REPLY:
-        snprintf(out, size, "%s from %s: %s", doing, name, detail);
-        break;
+    case REDIS_STATUS_REPLY: snprintf(out, size, "%s from %s: %s", doing, name, detail); break;
     }
 }

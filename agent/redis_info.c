@@ -69,8 +69,7 @@ static void parse_field(struct redis_info *out, const char *key, const char *val
     /* Valkey keeps redis_version as the Redis version it is compatible with (7.2.4
      * in Valkey 8) and has its own in valkey_version: the feature gates want this one. */
     else if (strcmp(key, "redis_version") == 0)
-        sscanf(value, "%d.%d.%d", &out->version_major, &out->version_minor,
-               &out->version_patch);
+        sscanf(value, "%d.%d.%d", &out->version_major, &out->version_minor, &out->version_patch);
     else if (strcmp(key, "loading") == 0)
         out->loading = atoi(value) != 0;
     else if (strcmp(key, "rdb_bgsave_in_progress") == 0)

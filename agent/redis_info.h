@@ -8,7 +8,7 @@
 enum redis_role { REDIS_ROLE_UNKNOWN, REDIS_ROLE_MASTER, REDIS_ROLE_REPLICA };
 
 #define REDIS_INFO_MAX_REPLICAS 8
-#define REDIS_REPLID_LEN 40
+#define REDIS_REPLID_LEN        40
 
 struct redis_replica_info {
     char ip[64];

@@ -17,15 +17,15 @@
 
 /* Backoff after a connect that timed out: 100 ms, doubling, at most 1 s. */
 #define LINK_BACKOFF_FIRST_MS 100
-#define LINK_BACKOFF_MAX_MS 1000
+#define LINK_BACKOFF_MAX_MS   1000
 
 struct link_request {
     struct redis_link *link;
     const void *owner;
-    redis_reply_fn fn;          /* NULL once cancelled */
+    redis_reply_fn fn; /* NULL once cancelled */
     void *userdata;
-    char doing[32];             /* the command, for messages */
-    enum redis_status status;   /* a failure delivered from the loop */
+    char doing[32];           /* the command, for messages */
+    enum redis_status status; /* a failure delivered from the loop */
     char error[256];
     struct link_request *prev, *next;
 };
@@ -65,8 +65,8 @@ static void arm_deadline(struct redis_link *link) {
         sd_event_source_set_enabled(link->deadline_timer, SD_EVENT_OFF);
         return;
     }
-    int ms = link->connected ? link->endpoint->command_timeout_ms
-                             : link->endpoint->connect_timeout_ms;
+    int ms =
+        link->connected ? link->endpoint->command_timeout_ms : link->endpoint->connect_timeout_ms;
     timer_arm_or_exit(link->deadline_timer, (uint64_t)ms * 1000u);
 }
 
@@ -89,13 +89,13 @@ static void on_reply(redisAsyncContext *ac, void *r, void *privdata) {
     char error[256];
     list_remove(link, req);
     if (reply && reply->type == REDIS_REPLY_ERROR) {
-        result.status = link->auth_failed ? REDIS_STATUS_AUTH
-                                          : redis_status_from_error_reply(reply->str);
+        result.status =
+            link->auth_failed ? REDIS_STATUS_AUTH : redis_status_from_error_reply(reply->str);
         if (link->auth_failed)
             snprintf(error, sizeof(error), "%s", link->last_error);
         else
-            redis_failure_describe(error, sizeof(error), result.status, link->endpoint,
-                                   req->doing, 0, reply->str);
+            redis_failure_describe(error, sizeof(error), result.status, link->endpoint, req->doing,
+                                   0, reply->str);
         result.error = error;
     } else if (!reply) {
         if (link->ac == ac) {
@@ -175,8 +175,8 @@ static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata) {
         int shift = link->timed_out_connects < 4 ? link->timed_out_connects : 4;
         int backoff_ms = LINK_BACKOFF_FIRST_MS << shift;
         link->retry_after_usec =
-            monotonic_usec() + (uint64_t)(backoff_ms < LINK_BACKOFF_MAX_MS ? backoff_ms
-                                                                         : LINK_BACKOFF_MAX_MS) * 1000u;
+            monotonic_usec() +
+            (uint64_t)(backoff_ms < LINK_BACKOFF_MAX_MS ? backoff_ms : LINK_BACKOFF_MAX_MS) * 1000u;
         link->timed_out_connects++;
     }
     drop_context(link);

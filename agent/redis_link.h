@@ -41,15 +41,15 @@ struct redis_link {
     const struct redis_endpoint *endpoint;
     sd_event *event;
     redisAsyncContext *ac;
-    bool connected;                 /* the connect completed */
-    bool auth_failed;               /* this connection's AUTH was rejected */
-    redisAsyncContext *dying;       /* failed: its owed replies are being failed */
+    bool connected;           /* the connect completed */
+    bool auth_failed;         /* this connection's AUTH was rejected */
+    redisAsyncContext *dying; /* failed: its owed replies are being failed */
     sd_event_source *deadline_timer, *deliver_timer;
     struct link_request *head, *tail; /* owed replies, oldest first */
-    struct link_request *failed;    /* failures waiting to be delivered from the loop */
-    uint64_t retry_after_usec;      /* no connect attempt before this (backoff) */
-    int timed_out_connects;         /* in a row */
-    enum redis_status last_status;  /* of the last failure */
+    struct link_request *failed;      /* failures waiting to be delivered from the loop */
+    uint64_t retry_after_usec;        /* no connect attempt before this (backoff) */
+    int timed_out_connects;           /* in a row */
+    enum redis_status last_status;    /* of the last failure */
     char last_error[256];
     redis_link_lost_fn on_lost;
     void *userdata;
@@ -79,6 +79,5 @@ void redis_link_cancel(struct redis_link *link, const void *owner);
  * ended (its CLIENT UNPAUSE) would otherwise never reach the server. The deadlines
  * bound that wait. */
 bool redis_link_busy(const struct redis_link *link);
-
 
 #endif

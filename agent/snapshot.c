@@ -17,10 +17,10 @@
 struct snapshot_copy {
     sd_event_source *child;
     pid_t pid;
-    int error_fd;            /* the child writes its error message here */
-    bool cancelled;          /* nobody waits for it any more */
-    char path[1024];         /* the copy's final name */
-    char partial[1100];      /* its name until complete */
+    int error_fd;       /* the child writes its error message here */
+    bool cancelled;     /* nobody waits for it any more */
+    char path[1024];    /* the copy's final name */
+    char partial[1100]; /* its name until complete */
     snapshot_done_fn on_done;
     void *userdata;
 };
@@ -71,8 +71,8 @@ static int copy_fd(int in, int out) {
 }
 
 /* The child's whole job; exits with the errno that stopped it, the message on fd. */
-static void __attribute__((noreturn)) copy_in_child(const struct snapshot_copy *c,
-                                                    const char *rdb_path, const char *dir) {
+static void __attribute__((noreturn))
+copy_in_child(const struct snapshot_copy *c, const char *rdb_path, const char *dir) {
     char error[1500] = "";
     /* A copy may wait; the daemon's loop and the Redis it guards may not. A failure
      * only means the copy competes harder for the CPU. */
@@ -127,7 +127,8 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
     int r = 0;
     if (si->si_code != CLD_EXITED) {
         r = -EINTR;
-        snprintf(error, sizeof(error), "the copying process was killed by signal %d", si->si_status);
+        snprintf(error, sizeof(error), "the copying process was killed by signal %d",
+                 si->si_status);
         unlink(c->partial);
     } else if (si->si_status != 0) {
         r = -si->si_status;

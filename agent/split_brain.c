@@ -26,8 +26,8 @@ struct split_brain_report split_brain_update(struct split_brain *state,
         return report;
     report.seen = true;
     report.started = !state->active;
-    report.log_due = !state->active ||
-                     now_usec - state->logged_usec >= SPLIT_BRAIN_LOG_EVERY_MS * 1000u;
+    report.log_due =
+        !state->active || now_usec - state->logged_usec >= SPLIT_BRAIN_LOG_EVERY_MS * 1000u;
     if (report.log_due)
         state->logged_usec = now_usec;
     state->active = true;

@@ -51,7 +51,6 @@ struct split_brain_report {
  * restarts that wait. Not both masters, or a transition running while one history
  * continues the other, ends it. */
 struct split_brain_report split_brain_update(struct split_brain *state,
-                                             const struct split_brain_input *in,
-                                             uint64_t now_usec);
+                                             const struct split_brain_input *in, uint64_t now_usec);
 
 #endif

@@ -17,13 +17,13 @@ int switchover_plan(const struct switchover_view *v, bool here, const char *to,
 #define REFUSE(code, ...) return snprintf(why, why_size, __VA_ARGS__), (code)
     if (!v->preference_configured || !v->vip_configured)
         REFUSE(-EINVAL, "[keepalived] preference_file and vip must be set: the switchover "
-               "moves the VIP by preference");
+                        "moves the VIP by preference");
     if (to && (strcmp(to, v->peer_host) != 0 && strcmp(to, "peer") != 0))
-        REFUSE(-EINVAL, "--to %s: the peer is %s ([peer] host); this pair has no other node",
-               to, v->peer_host);
+        REFUSE(-EINVAL, "--to %s: the peer is %s ([peer] host); this pair has no other node", to,
+               v->peer_host);
     if (v->busy)
         REFUSE(-EBUSY, "a transition is running here (or queued, or the agent is reloading "
-               "or stopping); try again when it has ended");
+                       "or stopping); try again when it has ended");
     if (v->maintenance)
         REFUSE(-EBUSY, "maintenance is on here: turn it off first");
     if (v->split_brain)
@@ -84,12 +84,12 @@ struct switchover {
     sd_event_source *timer;
     enum switchover_step step;
     bool finished, failed;
-    bool refused;              /* by the plan: nothing was changed */
+    bool refused; /* by the plan: nothing was changed */
     char to[CONFIG_NAME_MAX];
     enum switchover_step failed_step;
     char error[400];
-    int owed;                  /* replies still to come for this step */
-    bool answer_ok[2];         /* this step's replies, in order */
+    int owed;          /* replies still to come for this step */
+    bool answer_ok[2]; /* this step's replies, in order */
     struct redis_info info[2];
     uint64_t deadline_usec;
     long long final_offset;
@@ -129,7 +129,8 @@ static void write_record(struct switchover *s, struct redis_link *link, const vo
     bool away = s->direction == SWITCHOVER_AWAY;
     const char *verb = away == towards_new ? "avoid" : "prefer";
     s->written = (struct preference_record){
-        .present = true, .epoch = epoch,
+        .present = true,
+        .epoch = epoch,
         .verb = away == towards_new ? PREFERENCE_AVOID : PREFERENCE_PREFER,
     };
     memcpy(s->written.node, s->p.node_id, sizeof(s->written.node));
@@ -234,7 +235,7 @@ static void on_lock(const struct redis_result *r, void *userdata) {
     struct switchover *s = userdata;
     if (!r->reply || r->reply->type == REDIS_REPLY_ERROR) {
         fail(s, "SET %s on the master: %s", SWITCHOVER_LOCK_KEY,
-                r->reply ? r->reply->str : r->error);
+             r->reply ? r->reply->str : r->error);
         return;
     }
     if (r->reply->type == REDIS_REPLY_NIL) {
@@ -292,8 +293,10 @@ static void on_replica_offset(const struct redis_result *r, void *userdata) {
         return;
     }
     if (expired(s)) {
-        fail(s, "the replica did not catch up: %lld bytes behind the paused master "
-                "after %d ms", behind, s->p.timeout_ms);
+        fail(s,
+             "the replica did not catch up: %lld bytes behind the paused master "
+             "after %d ms",
+             behind, s->p.timeout_ms);
         return;
     }
     poll_later(s);
@@ -302,14 +305,13 @@ static void on_replica_offset(const struct redis_result *r, void *userdata) {
 static void on_record(const struct redis_result *r, void *userdata) {
     struct switchover *s = userdata;
     if (!r->reply || r->reply->type != REDIS_REPLY_INTEGER) {
-        fail(s, "HSET %s on the master: %s", PREFERENCE_KEY,
-                r->reply ? r->reply->str : r->error);
+        fail(s, "HSET %s on the master: %s", PREFERENCE_KEY, r->reply ? r->reply->str : r->error);
         return;
     }
     s->tl.recorded = monotonic_usec();
     /* This side now; the other agent reads the record at its next check. */
     s->hooks.set_level(s->direction == SWITCHOVER_AWAY ? PREFERENCE_LEVEL_YIELD
-                                                         : PREFERENCE_LEVEL_PREFERRED,
+                                                       : PREFERENCE_LEVEL_PREFERRED,
                        s->hooks.userdata);
     next(s, SWITCHOVER_MOVE);
 }
@@ -332,8 +334,8 @@ static void on_settle_info(const struct redis_result *r, void *userdata, int whi
     }
     if (expired(s)) {
         fail(s, "the VIP moved, but within %d ms %s", s->p.timeout_ms,
-                !s->tl.writable ? "the new master did not take writes"
-                                : "the old master did not replicate from the new one");
+             !s->tl.writable ? "the new master did not take writes"
+                             : "the old master did not replicate from the new one");
         return;
     }
     poll_later(s);
@@ -373,9 +375,11 @@ static void send_step(struct switchover *s) {
             return;
         }
         if (expired(s)) {
-            fail(s, "the VIP did not move within %d ms: is keepalived running on both "
-                    "nodes, tracking the preference file with a weight larger than their "
-                    "priority gap?", s->p.timeout_ms);
+            fail(s,
+                 "the VIP did not move within %d ms: is keepalived running on both "
+                 "nodes, tracking the preference file with a weight larger than their "
+                 "priority gap?",
+                 s->p.timeout_ms);
             return;
         }
         poll_later(s);
@@ -385,8 +389,7 @@ static void send_step(struct switchover *s) {
         redis_link_command(s->master, s, on_old_master_info, s, "INFO replication");
         redis_link_command(s->replica, s, on_new_master_info, s, "INFO replication");
         return;
-    case SWITCHOVER_DONE:
-        return;
+    case SWITCHOVER_DONE: return;
     }
 }
 
@@ -482,8 +485,8 @@ void switchover_format(const struct switchover *s, char *out, size_t size) {
              "  keepalived moves the VIP at the master's next advert; the new master catches "
              "up and promotes, the old one replicates from it\n"
              "  any failure or timeout: release the pause, record the old master as preferred "
-             "again, drop the lock\n", way, s->p.timeout_ms, SWITCHOVER_LOCK_KEY,
-             PREFERENCE_KEY, s->p.record.epoch + 1);
+             "again, drop the lock\n",
+             way, s->p.timeout_ms, SWITCHOVER_LOCK_KEY, PREFERENCE_KEY, s->p.record.epoch + 1);
         return;
     }
     if (s->step == SWITCHOVER_OBSERVE) {
@@ -491,26 +494,35 @@ void switchover_format(const struct switchover *s, char *out, size_t size) {
         return;
     }
     line(out, size, &used, "switchover %s: %s", way,
-         !s->finished ? "running" : s->failed ? "FAILED, rolled back" : "done");
+         !s->finished ? "running"
+         : s->failed  ? "FAILED, rolled back"
+                      : "done");
     if (s->finished)
         line(out, size, &used, " in %.1f ms", (double)(t->ended - t->started) / 1000.0);
     line(out, size, &used, "\n");
-    const struct { const char *name; uint64_t at; } points[] = {
-        { "locked", t->locked }, { "paused", t->paused }, { "caught up", t->caught_up },
-        { "released", t->released }, { "recorded", t->recorded }, { "VIP moved", t->vip_moved },
-        { "writable", t->writable }, { "replicating", t->replicating },
+    const struct {
+        const char *name;
+        uint64_t at;
+    } points[] = {
+        { "locked", t->locked },       { "paused", t->paused },
+        { "caught up", t->caught_up }, { "released", t->released },
+        { "recorded", t->recorded },   { "VIP moved", t->vip_moved },
+        { "writable", t->writable },   { "replicating", t->replicating },
     };
     for (size_t i = 0; i < sizeof(points) / sizeof(points[0]); i++)
         if (points[i].at)
             line(out, size, &used, "  %-12s %9.1f ms\n", points[i].name,
                  (double)(points[i].at - t->started) / 1000.0);
     if (t->released)
-        line(out, size, &used, "  writes paused %8.1f ms (the probe; the new master's own "
+        line(out, size, &used,
+             "  writes paused %8.1f ms (the probe; the new master's own "
              "transition pauses the old one again for its last catch-up)\n",
              (double)(t->released - t->paused) / 1000.0);
     if (t->writable)
-        line(out, size, &used, "  write outage %9.1f ms (VIP moved -> new master writable, "
-             "as seen from here)\n", (double)(t->writable - t->vip_moved) / 1000.0);
+        line(out, size, &used,
+             "  write outage %9.1f ms (VIP moved -> new master writable, "
+             "as seen from here)\n",
+             (double)(t->writable - t->vip_moved) / 1000.0);
     if (s->failed)
         line(out, size, &used, "failed at %s: %s\n", step_names[s->failed_step], s->error);
 }

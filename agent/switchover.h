@@ -32,20 +32,20 @@
 /* What the daemon knows when a switchover is asked for. */
 struct switchover_view {
     bool preference_configured, vip_configured;
-    bool busy;                   /* a transition, a queued notification, a reload or a stop */
+    bool busy; /* a transition, a queued notification, a reload or a stop */
     bool maintenance;
     bool split_brain;
     bool local_healthy;
-    bool local_known;            /* the last check read INFO */
+    bool local_known; /* the last check read INFO */
     const struct redis_info *local;
     bool peer_reachable;
     const struct redis_info *peer;
-    const char *peer_host;       /* [peer] host and port, as REPLICAOF uses them */
+    const char *peer_host; /* [peer] host and port, as REPLICAOF uses them */
     int peer_port;
     bool vip_here;
     bool vrrp_known;
-    bool vrrp_master;            /* keepalived's last word here was MASTER */
-    bool record_read;            /* the last check read the preference record */
+    bool vrrp_master; /* keepalived's last word here was MASTER */
+    bool record_read; /* the last check read the preference record */
 };
 
 /* Which way: the local node gives the master role away, or takes it. */
@@ -61,8 +61,14 @@ int switchover_plan(const struct switchover_view *v, bool here, const char *to,
                     enum switchover_direction *direction, char *why, size_t why_size);
 
 enum switchover_step {
-    SWITCHOVER_OBSERVE, SWITCHOVER_LOCK, SWITCHOVER_PAUSE, SWITCHOVER_CATCH_UP, SWITCHOVER_RECORD,
-    SWITCHOVER_MOVE, SWITCHOVER_SETTLE, SWITCHOVER_DONE,
+    SWITCHOVER_OBSERVE,
+    SWITCHOVER_LOCK,
+    SWITCHOVER_PAUSE,
+    SWITCHOVER_CATCH_UP,
+    SWITCHOVER_RECORD,
+    SWITCHOVER_MOVE,
+    SWITCHOVER_SETTLE,
+    SWITCHOVER_DONE,
 };
 
 /* Monotonic microseconds at which each point was reached; 0 if it was not. */
@@ -87,7 +93,7 @@ struct switchover;
 
 struct switchover_params {
     bool here, dry_run;
-    const char *to;                  /* --to, or NULL; must live as long as the switchover */
+    const char *to; /* --to, or NULL; must live as long as the switchover */
     int timeout_ms;
     const char *node_id;
     struct preference_record record; /* the last one read here: its epoch grows by one */

@@ -20,25 +20,25 @@
 #include "transition_plan.h"
 
 enum transition_step {
-    STEP_SETTLE,             /* operator's master_delay_ms / backup_delay_ms */
-    STEP_OBSERVE,            /* INFO on both servers, then plan */
+    STEP_SETTLE,  /* operator's master_delay_ms / backup_delay_ms */
+    STEP_OBSERVE, /* INFO on both servers, then plan */
     /* MASTER */
-    STEP_FENCE_FOR_CATCHUP,  /* a master that must catch up: CLIENT PAUSE WRITE here */
+    STEP_FENCE_FOR_CATCHUP, /* a master that must catch up: CLIENT PAUSE WRITE here */
     STEP_REPLICATE_FROM_PEER,
-    STEP_WAIT_LINK,          /* link up, no sync running */
-    STEP_PAUSE_PEER,         /* CLIENT PAUSE WRITE on the peer, read its final offset */
-    STEP_WAIT_OFFSET,        /* our offset reaches the peer's */
-    STEP_PROMOTE,            /* REPLICAOF NO ONE */
-    STEP_VERIFY_MASTER,      /* role:master */
+    STEP_WAIT_LINK,     /* link up, no sync running */
+    STEP_PAUSE_PEER,    /* CLIENT PAUSE WRITE on the peer, read its final offset */
+    STEP_WAIT_OFFSET,   /* our offset reaches the peer's */
+    STEP_PROMOTE,       /* REPLICAOF NO ONE */
+    STEP_VERIFY_MASTER, /* role:master */
     /* BACKUP (and FAULT/STOP with fence_on_fault) */
-    STEP_FENCE_LOCAL,        /* CLIENT PAUSE WRITE here so our offset stops moving */
+    STEP_FENCE_LOCAL, /* CLIENT PAUSE WRITE here so our offset stops moving */
     STEP_WAIT_PEER_TAKES_WRITES,
-    STEP_PREPARE_REPLICATE,  /* snapshot first if the resync would lose data */
-    STEP_REPLICATE_PEER,     /* REPLICAOF peer: read-only from here on */
+    STEP_PREPARE_REPLICATE, /* snapshot first if the resync would lose data */
+    STEP_REPLICATE_PEER,    /* REPLICAOF peer: read-only from here on */
     /* shared */
-    STEP_SNAPSHOT_START,     /* BGSAVE */
-    STEP_SNAPSHOT_WAIT,      /* until it is done, then where the RDB file is */
-    STEP_SNAPSHOT_COPY,      /* the copy, in a child process */
+    STEP_SNAPSHOT_START, /* BGSAVE */
+    STEP_SNAPSHOT_WAIT,  /* until it is done, then where the RDB file is */
+    STEP_SNAPSHOT_COPY,  /* the copy, in a child process */
 };
 
 enum step_result { STEP_NEXT, STEP_AWAIT, STEP_WAIT, STEP_DONE, STEP_FAILED };
@@ -47,7 +47,7 @@ enum step_result { STEP_NEXT, STEP_AWAIT, STEP_WAIT, STEP_DONE, STEP_FAILED };
 #define VERIFY_MASTER_TIMEOUT_MS 2000
 /* Cap on steps run back to back in one tick, against a bug looping between steps. */
 #define MAX_STEPS_PER_TICK 32
-#define MAX_ANSWERS 3
+#define MAX_ANSWERS        3
 
 struct transition;
 
@@ -55,10 +55,10 @@ struct transition;
 struct answer {
     struct transition *t;
     enum redis_status status;
-    char error[300];          /* when status is not OK */
-    struct redis_info *info;  /* INFO: parsed into here, only on success */
-    bool section;             /* INFO of one section: keep the version and key count */
-    char *value;              /* CONFIG GET: the value, only on success */
+    char error[300];         /* when status is not OK */
+    struct redis_info *info; /* INFO: parsed into here, only on success */
+    bool section;            /* INFO of one section: keep the version and key count */
+    char *value;             /* CONFIG GET: the value, only on success */
     size_t value_size;
 };
 
@@ -71,18 +71,18 @@ struct transition {
     sd_event_source *timer;
 
     enum transition_step step, after_snapshot;
-    int phase;               /* within the step: 0, then one more per batch of answers */
-    int asked, owed;         /* answers[] used by this phase's batch; still to come */
+    int phase;       /* within the step: 0, then one more per batch of answers */
+    int asked, owed; /* answers[] used by this phase's batch; still to come */
     struct answer answers[MAX_ANSWERS];
     bool cancelled;
-    bool waiting;            /* the current step has begun its wait */
+    bool waiting; /* the current step has begun its wait */
     char wait_what[96];
     uint64_t start_usec, wait_start_usec, wait_deadline_usec, catchup_deadline_usec;
     uint64_t next_poll_usec; /* delay before the current step runs again */
 
     struct redis_info local_info, persistence;
     struct peer_view peer_view;
-    char peer_error[300];    /* why the peer is unreachable */
+    char peer_error[300]; /* why the peer is unreachable */
     long long target_offset;
     bool paused_peer, paused_local, snapshot_taken;
     char rdb_dir[512], rdb_file[256];
@@ -356,8 +356,8 @@ static enum step_result plan_from_observation(struct transition *t) {
     case VRRP_STATE_STOP:
         if (t->cfg->transition.fence_on_fault && l->role == REDIS_ROLE_MASTER) {
             note(t, "fence_on_fault: demoting the local master to a replica of the peer");
-            go(t, l->keys > 0 && t->peer_view.reachable ? STEP_FENCE_LOCAL
-                                                       : STEP_PREPARE_REPLICATE);
+            go(t,
+               l->keys > 0 && t->peer_view.reachable ? STEP_FENCE_LOCAL : STEP_PREPARE_REPLICATE);
             return STEP_NEXT;
         }
         note(t, "replication left as it is (local %s)", redis_role_to_string(l->role));
@@ -445,14 +445,14 @@ static enum step_result step_snapshot_copy(struct transition *t) {
         wait_expired(t, "the snapshot copy", snapshot_timeout_ms(t));
         snprintf(source, sizeof(source), "%s/%s", t->rdb_dir, t->rdb_file);
         int r = 0;
-        t->copy = snapshot_copy_start(t->event, source, t->cfg->transition.snapshot_dir,
-                                      t->local_info.replid,
-                                      t->peer_view.reachable ? t->peer_view.info.replid : "",
-                                      on_copy_done, t, &r);
+        t->copy = snapshot_copy_start(
+            t->event, source, t->cfg->transition.snapshot_dir, t->local_info.replid,
+            t->peer_view.reachable ? t->peer_view.info.replid : "", on_copy_done, t, &r);
         if (!t->copy)
             return fail(t, "not switching: snapshot copy could not start: %s", strerror(-r));
         t->owed++;
-        timer_arm_or_exit(t->timer, (uint64_t)snapshot_timeout_ms(t) * 1000u); /* the copy's deadline */
+        timer_arm_or_exit(t->timer,
+                          (uint64_t)snapshot_timeout_ms(t) * 1000u); /* the copy's deadline */
         return STEP_AWAIT;
     }
     if (t->copy_result < 0)
@@ -468,16 +468,20 @@ static enum step_result step_snapshot_copy(struct transition *t) {
 static enum step_result catchup_expired(struct transition *t, long long offset) {
     long long behind = t->target_offset > 0 && offset >= 0 ? t->target_offset - offset : -1;
     log_error("MASTER: catch-up from the peer timed out after %d ms waiting for %s "
-              "(offset %lld of %lld, %lld bytes behind)", t->cfg->transition.catchup_timeout_ms,
-              t->wait_what, offset, t->target_offset, behind);
+              "(offset %lld of %lld, %lld bytes behind)",
+              t->cfg->transition.catchup_timeout_ms, t->wait_what, offset, t->target_offset,
+              behind);
     if (t->cfg->transition.on_catchup_timeout == CATCHUP_TIMEOUT_PROMOTE) {
-        note(t, "catch-up timed out %lld bytes behind: promoting anyway (on_catchup_timeout=promote)",
+        note(t,
+             "catch-up timed out %lld bytes behind: promoting anyway (on_catchup_timeout=promote)",
              behind);
         go(t, STEP_PROMOTE);
         return STEP_NEXT;
     }
-    return fail(t, "catch-up timed out %lld bytes behind: staying a replica "
-                   "(on_catchup_timeout=stay)", behind);
+    return fail(t,
+                "catch-up timed out %lld bytes behind: staying a replica "
+                "(on_catchup_timeout=stay)",
+                behind);
 }
 
 static bool catchup_deadline_passed(const struct transition *t) {
@@ -548,8 +552,8 @@ static enum step_result step_wait_link(struct transition *t) {
 static enum step_result step_pause_peer(struct transition *t) {
     if (t->phase == 0) {
         uint64_t now = monotonic_usec();
-        long left_ms = t->catchup_deadline_usec > now
-                           ? (long)((t->catchup_deadline_usec - now) / 1000u) : 0;
+        long left_ms =
+            t->catchup_deadline_usec > now ? (long)((t->catchup_deadline_usec - now) / 1000u) : 0;
         long pause_ms = left_ms + t->cfg->transition.backup_wait_timeout_ms + 1;
         /* Freeze the peer's writes so its offset is final; it stays paused after we
          * are promoted (fenced) until its own BACKUP makes it our replica or the
@@ -671,18 +675,19 @@ static enum step_result step_wait_peer_takes_writes(struct transition *t) {
         return STEP_NEXT;
     }
     if (!peer_may_still_take_our_writes(&t->peer_view)) {
-        note(t, "peer is a master on another history (promoted at offset %lld, ours %lld): it "
-             "will not take our writes", t->peer_view.info.second_repl_offset - 1,
-             t->local_info.master_repl_offset);
+        note(t,
+             "peer is a master on another history (promoted at offset %lld, ours %lld): it "
+             "will not take our writes",
+             t->peer_view.info.second_repl_offset - 1, t->local_info.master_repl_offset);
         go(t, STEP_PREPARE_REPLICATE);
         return STEP_NEXT;
     }
     if (!expired)
         return STEP_WAIT;
     log_error("BACKUP: the peer did not take our writes within %d ms (peer %s, offset %lld; "
-              "ours %lld)", t->cfg->transition.backup_wait_timeout_ms,
-              t->peer_view.reachable ? redis_role_to_string(t->peer_view.info.role)
-                                     : "unreachable",
+              "ours %lld)",
+              t->cfg->transition.backup_wait_timeout_ms,
+              t->peer_view.reachable ? redis_role_to_string(t->peer_view.info.role) : "unreachable",
               redis_info_data_offset(&t->peer_view.info), t->local_info.master_repl_offset);
     note(t, "peer did not take our writes within %ld ms", wait_ms(t));
     go(t, STEP_PREPARE_REPLICATE);
@@ -767,8 +772,8 @@ static void finish(struct transition *t, enum transition_outcome outcome) {
     if (outcome == TRANSITION_OK)
         log_state("%s done in %ld ms: %s", state, ms, res->summary);
     else if (outcome == TRANSITION_SUPERSEDED)
-        log_state("%s superseded by a newer notification after %ld ms, while waiting for %s", state, ms,
-                  t->waiting ? t->wait_what : "its next step");
+        log_state("%s superseded by a newer notification after %ld ms, while waiting for %s", state,
+                  ms, t->waiting ? t->wait_what : "its next step");
     else {
         log_error("%s failed after %ld ms: %s", state, ms, res->error);
         log_state("%s failed after %ld ms: %s", state, ms, res->error);
@@ -800,8 +805,7 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata) {
         t->next_poll_usec = (uint64_t)t->cfg->transition.poll_interval_ms * 1000u;
         t->asked = 0;
         switch (steps[t->step](t)) {
-        case STEP_NEXT:
-            continue;
+        case STEP_NEXT: continue;
         case STEP_AWAIT:
             t->phase++;
             if (t->owed == 0) /* nothing was sent after all */
@@ -813,12 +817,8 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata) {
             timer_arm_or_exit(t->timer, t->next_poll_usec);
             log_set_transition_id(NULL);
             return 0;
-        case STEP_DONE:
-            finish(t, TRANSITION_OK);
-            return 0;
-        case STEP_FAILED:
-            finish(t, TRANSITION_FAILED);
-            return 0;
+        case STEP_DONE: finish(t, TRANSITION_OK); return 0;
+        case STEP_FAILED: finish(t, TRANSITION_FAILED); return 0;
         }
     }
     /* Not reached by a correct machine: yield to the loop and go on next tick. */
@@ -862,9 +862,7 @@ void transition_cancel(struct transition *t) {
     timer_arm_or_exit(t->timer, 0);
 }
 
-const struct transition_result *transition_result(const struct transition *t) {
-    return &t->result;
-}
+const struct transition_result *transition_result(const struct transition *t) { return &t->result; }
 
 void transition_free(struct transition *t) {
     if (!t)

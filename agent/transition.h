@@ -27,7 +27,7 @@ struct transition_result {
     char id[40];
     enum vrrp_state target;
     enum transition_outcome outcome;
-    char summary[1024];      /* "MASTER: peer ... master offset=...; REPLICAOF peer; ..." */
+    char summary[1024]; /* "MASTER: peer ... master offset=...; REPLICAOF peer; ..." */
     char error[300];
     uint64_t duration_usec;
 };

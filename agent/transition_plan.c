@@ -63,7 +63,8 @@ enum master_plan plan_master(const struct redis_info *local, const struct peer_v
      * and it came back stale): it holds nothing we lack, and catching up from it
      * would discard what we took since. */
     if (local->role == REDIS_ROLE_MASTER && peer_history_continues_ours(&peer->info, local)) {
-        snprintf(why, why_size, "peer is a stale master whose history ours continues: "
+        snprintf(why, why_size,
+                 "peer is a stale master whose history ours continues: "
                  "nothing to catch up from");
         return MASTER_PLAN_PROMOTE_NOW;
     }
@@ -86,8 +87,10 @@ enum backup_plan plan_backup(const struct redis_info *local, const struct peer_v
         return BACKUP_PLAN_REPLICATE_NOW;
     }
     if (local->role == REDIS_ROLE_MASTER && local->keys > 0) {
-        snprintf(why, why_size, "we are master at offset %lld with %lld keys: wait for the "
-                 "peer to take them", local->master_repl_offset, local->keys);
+        snprintf(why, why_size,
+                 "we are master at offset %lld with %lld keys: wait for the "
+                 "peer to take them",
+                 local->master_repl_offset, local->keys);
         return BACKUP_PLAN_WAIT_PEER;
     }
     snprintf(why, why_size, "no writes of ours to hand over");

@@ -16,9 +16,9 @@ enum master_plan {
 
 /* What a node that is becoming BACKUP waits for before it replicates from the peer. */
 enum backup_plan {
-    BACKUP_PLAN_ALREADY_REPLICA,  /* already replicating from the peer: nothing to do */
-    BACKUP_PLAN_WAIT_PEER,        /* we are a master with writes: let the peer take them first */
-    BACKUP_PLAN_REPLICATE_NOW,    /* nothing of ours to hand over (or the peer is unreachable) */
+    BACKUP_PLAN_ALREADY_REPLICA, /* already replicating from the peer: nothing to do */
+    BACKUP_PLAN_WAIT_PEER,       /* we are a master with writes: let the peer take them first */
+    BACKUP_PLAN_REPLICATE_NOW,   /* nothing of ours to hand over (or the peer is unreachable) */
 };
 
 struct peer_view {

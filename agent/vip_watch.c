@@ -67,8 +67,8 @@ static int on_readable(sd_event_source *s, int fd, uint32_t revents, void *userd
     }
 }
 
-int vip_watch_open(struct vip_watch *w, sd_event *event, const char *vip,
-                   vip_watch_fn on_change, void *userdata) {
+int vip_watch_open(struct vip_watch *w, sd_event *event, const char *vip, vip_watch_fn on_change,
+                   void *userdata) {
     memset(w, 0, sizeof(*w));
     w->on_change = on_change;
     w->userdata = userdata;

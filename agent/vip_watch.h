@@ -22,8 +22,8 @@ struct vip_watch {
 
 /* Parse `vip` and start watching. Returns 0, -EINVAL for an address that does not
  * parse, or another negative errno. */
-int vip_watch_open(struct vip_watch *w, sd_event *event, const char *vip,
-                   vip_watch_fn on_change, void *userdata);
+int vip_watch_open(struct vip_watch *w, sd_event *event, const char *vip, vip_watch_fn on_change,
+                   void *userdata);
 void vip_watch_close(struct vip_watch *w);
 
 #endif

@@ -16,7 +16,7 @@
 
 #include "config.h"
 
-#define NAME "t.conf"
+#define NAME    "t.conf"
 #define MINIMAL "[peer]\nhost = x\n"
 
 /* Parse text that must be valid; on failure show the message cmocka would hide. */
@@ -416,8 +416,7 @@ static void test_comments_and_blank_lines_keep_line_numbers(void **state) {
                      "[check]\n"
                      "# rise = 1\n"
                      "rise = 0\n",
-                     -EINVAL,
-                     "t.conf:11: [check] rise = 0: out of range (1 to 100)");
+                     -EINVAL, "t.conf:11: [check] rise = 0: out of range (1 to 100)");
 }
 
 static void test_comments_and_blank_lines_are_ignored(void **state) {
@@ -460,8 +459,7 @@ static void test_healthy_and_fail_values_must_differ_in_being_zero(void **state)
     (void)state;
     struct config cfg;
     char err[512];
-    int r = config_parse_string(&cfg, NAME, MINIMAL "[check]\nfail_value = 0\n", err,
-                                sizeof(err));
+    int r = config_parse_string(&cfg, NAME, MINIMAL "[check]\nfail_value = 0\n", err, sizeof(err));
     assert_int_equal(r, -EINVAL);
     assert_non_null(strstr(err, "t.conf: [check] healthy_value = 0, fail_value = 0: exactly one "
                                 "of them must be 0"));
@@ -469,8 +467,8 @@ static void test_healthy_and_fail_values_must_differ_in_being_zero(void **state)
     assert_int_equal(r, -EINVAL);
     assert_non_null(strstr(err, "healthy_value = 1, fail_value = 1"));
     /* The fail-closed pair, for weight 0 reverse. */
-    r = config_parse_string(&cfg, NAME, MINIMAL "[check]\nhealthy_value = 1\nfail_value = 0\n",
-                            err, sizeof(err));
+    r = config_parse_string(&cfg, NAME, MINIMAL "[check]\nhealthy_value = 1\nfail_value = 0\n", err,
+                            sizeof(err));
     assert_int_equal(r, 0);
     assert_int_equal(cfg.check.healthy_value, 1);
     assert_int_equal(cfg.check.fail_value, 0);
@@ -514,8 +512,7 @@ static void test_password_file_empty_is_refused(void **state) {
     (void)state;
     char path[64], out[CONFIG_PASSWORD_MAX], err[512];
     write_temp_file(path, "", 0600);
-    assert_int_equal(config_read_password_file(path, out, sizeof(out), err, sizeof(err)),
-                     -EINVAL);
+    assert_int_equal(config_read_password_file(path, out, sizeof(out), err, sizeof(err)), -EINVAL);
     assert_string_equal(err, "first line is empty");
     unlink(path);
 }
@@ -524,8 +521,7 @@ static void test_password_file_with_empty_first_line_is_refused(void **state) {
     (void)state;
     char path[64], out[CONFIG_PASSWORD_MAX], err[512];
     write_temp_file(path, "\nsecret\n", 0600);
-    assert_int_equal(config_read_password_file(path, out, sizeof(out), err, sizeof(err)),
-                     -EINVAL);
+    assert_int_equal(config_read_password_file(path, out, sizeof(out), err, sizeof(err)), -EINVAL);
     assert_string_equal(err, "first line is empty");
     unlink(path);
 }
@@ -561,8 +557,7 @@ static void test_password_file_longer_than_the_buffer_is_refused(void **state) {
     (void)state;
     char path[64], out[16], err[512];
     write_temp_file(path, "0123456789abcdef\n", 0600); /* 16 characters: one too many */
-    assert_int_equal(config_read_password_file(path, out, sizeof(out), err, sizeof(err)),
-                     -EINVAL);
+    assert_int_equal(config_read_password_file(path, out, sizeof(out), err, sizeof(err)), -EINVAL);
     assert_string_equal(err, "first line too long (at most 15 characters)");
     unlink(path);
 
@@ -577,8 +572,7 @@ static void test_password_file_missing_is_enoent(void **state) {
     char path[64], out[CONFIG_PASSWORD_MAX], err[512];
     write_temp_file(path, "", 0600);
     unlink(path);
-    assert_int_equal(config_read_password_file(path, out, sizeof(out), err, sizeof(err)),
-                     -ENOENT);
+    assert_int_equal(config_read_password_file(path, out, sizeof(out), err, sizeof(err)), -ENOENT);
     assert_string_equal(err, "cannot open: No such file or directory");
 }
 
@@ -621,7 +615,8 @@ static void test_load_refusal_of_password_file_names_config_section_and_key(void
     assert_int_equal(config_load(&cfg, conf, err, sizeof(err)), -EPERM);
     snprintf(expected, sizeof(expected),
              "%s: [peer] password_file = %s: accessible by group or others (mode 0644); "
-             "run: chmod 600 %s", conf, pw, pw);
+             "run: chmod 600 %s",
+             conf, pw, pw);
     assert_string_equal(err, expected);
     unlink(pw);
     unlink(conf);
@@ -633,8 +628,7 @@ static void test_load_parse_error_names_the_config_path(void **state) {
     write_temp_file(conf, MINIMAL "[redis]\nport = 0\n", 0644);
     struct config cfg;
     assert_int_equal(config_load(&cfg, conf, err, sizeof(err)), -EINVAL);
-    snprintf(expected, sizeof(expected), "%s:4: [redis] port = 0: out of range (1 to 65535)",
-             conf);
+    snprintf(expected, sizeof(expected), "%s:4: [redis] port = 0: out of range (1 to 65535)", conf);
     assert_string_equal(err, expected);
     unlink(conf);
 }
@@ -646,8 +640,7 @@ static void test_load_missing_config_is_enoent(void **state) {
     unlink(conf);
     struct config cfg;
     assert_int_equal(config_load(&cfg, conf, err, sizeof(err)), -ENOENT);
-    snprintf(expected, sizeof(expected), "%s: cannot open config: No such file or directory",
-             conf);
+    snprintf(expected, sizeof(expected), "%s: cannot open config: No such file or directory", conf);
     assert_string_equal(err, expected);
 }
 
@@ -707,7 +700,6 @@ static void test_printed_config_parses_back_to_the_same_values(void **state) {
     snprintf(again.path, sizeof(again.path), "%s", cfg.path);
     assert_memory_equal(&cfg, &again, sizeof(cfg));
 }
-
 
 static void test_long_comment_line_is_ignored_and_keeps_line_numbers(void **state) {
     (void)state;

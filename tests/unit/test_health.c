@@ -49,7 +49,8 @@ static void test_other_status_is_unhealthy(void **state) {
     (void)state;
     assert_unhealthy_with(REDIS_REPLY_STATUS, "OK", "unhealthy: unexpected reply to PING: OK");
     assert_unhealthy_with(REDIS_REPLY_STATUS, "pong", "unhealthy: unexpected reply to PING: pong");
-    assert_unhealthy_with(REDIS_REPLY_STATUS, "PONG ", "unhealthy: unexpected reply to PING: PONG ");
+    assert_unhealthy_with(REDIS_REPLY_STATUS, "PONG ",
+                          "unhealthy: unexpected reply to PING: PONG ");
 }
 
 static void test_missing_text_is_unhealthy_without_crashing(void **state) {
@@ -112,12 +113,14 @@ static void test_noperm_error_is_an_auth_failure(void **state) {
 static void test_known_error_code_without_message_is_named(void **state) {
     (void)state;
     assert_unhealthy_with(REDIS_REPLY_ERROR, "LOADING", "unhealthy: LOADING dataset");
-    assert_unhealthy_with(REDIS_REPLY_ERROR, "BUSY", "unhealthy: BUSY running a script or function");
+    assert_unhealthy_with(REDIS_REPLY_ERROR, "BUSY",
+                          "unhealthy: BUSY running a script or function");
 }
 
 static void test_unknown_error_is_quoted(void **state) {
     (void)state;
-    assert_unhealthy_with(REDIS_REPLY_ERROR, "ERR unknown command 'PING', with args beginning with: ",
+    assert_unhealthy_with(REDIS_REPLY_ERROR,
+                          "ERR unknown command 'PING', with args beginning with: ",
                           "unhealthy: error reply to PING: "
                           "ERR unknown command 'PING', with args beginning with: ");
 }
@@ -126,8 +129,9 @@ static void test_prefix_lookalike_is_not_the_known_error(void **state) {
     (void)state;
     assert_unhealthy_with(REDIS_REPLY_ERROR, "LOADINGX foo",
                           "unhealthy: error reply to PING: LOADINGX foo");
-    assert_unhealthy_with(REDIS_REPLY_ERROR, "BUSYKEY Target key name already exists.",
-                          "unhealthy: error reply to PING: BUSYKEY Target key name already exists.");
+    assert_unhealthy_with(
+        REDIS_REPLY_ERROR, "BUSYKEY Target key name already exists.",
+        "unhealthy: error reply to PING: BUSYKEY Target key name already exists.");
     assert_unhealthy_with(REDIS_REPLY_ERROR, "NOAUTHX", "unhealthy: error reply to PING: NOAUTHX");
 }
 
@@ -156,8 +160,8 @@ enum { OK, FAIL, GONE }; /* a healthy result, an ambiguous failure, a definitive
 
 struct step {
     int result;
-    bool changed;      /* health_update's return */
-    bool healthy;      /* state.healthy afterwards */
+    bool changed; /* health_update's return */
+    bool healthy; /* state.healthy afterwards */
 };
 
 struct scenario {
@@ -166,13 +170,18 @@ struct scenario {
     struct step steps[12];
 };
 
-#define S(...) { __VA_ARGS__ }
+#define S(...) \
+    { __VA_ARGS__ }
 #define N_STEPS(...) (int)(sizeof((struct step[]){ __VA_ARGS__ }) / sizeof(struct step))
-#define SCENARIO(rise_, fall_, ...) \
-    { .rise = (rise_), .fall = (fall_), .n_steps = N_STEPS(__VA_ARGS__), .steps = { __VA_ARGS__ } }
-#define CHANGED true
-#define SAME false
-#define HEALTHY true
+#define SCENARIO(rise_, fall_, ...)                                                   \
+    {                                                                                 \
+        .rise = (rise_), .fall = (fall_), .n_steps = N_STEPS(__VA_ARGS__), .steps = { \
+            __VA_ARGS__                                                               \
+        }                                                                             \
+    }
+#define CHANGED   true
+#define SAME      false
+#define HEALTHY   true
 #define UNHEALTHY false
 
 static const struct scenario first_healthy_result_decides_at_once =
@@ -219,8 +228,8 @@ static void run_scenario(void **state) {
         const struct step *st = &sc->steps[i];
         struct check_result result = { 0 };
         result.healthy = st->result == OK;
-        result.evidence = st->result == GONE ? HEALTH_EVIDENCE_DEFINITIVE
-                                             : HEALTH_EVIDENCE_AMBIGUOUS;
+        result.evidence =
+            st->result == GONE ? HEALTH_EVIDENCE_DEFINITIVE : HEALTH_EVIDENCE_AMBIGUOUS;
         bool changed = health_update(&hs, &result, sc->rise, sc->fall);
         if (changed != st->changed || hs.healthy != st->healthy || !hs.known)
             print_error("step %d (rise %d, fall %d): changed %d healthy %d known %d, "
@@ -258,11 +267,21 @@ static struct redis_info master_info(void) {
     return info;
 }
 
-static const struct peer_summary reachable_master = { .reachable = true, .role = REDIS_ROLE_MASTER, .keys = 10 };
-static const struct peer_summary reachable_replica = { .reachable = true, .role = REDIS_ROLE_REPLICA, .keys = 10 };
-static const struct peer_summary reachable_unknown = { .reachable = true, .role = REDIS_ROLE_UNKNOWN, .keys = -1 };
-static const struct peer_summary unreachable = { .reachable = false, .role = REDIS_ROLE_UNKNOWN, .keys = -1 };
-static const struct peer_summary unreachable_last_seen_master = { .reachable = false, .role = REDIS_ROLE_MASTER, .keys = 10 };
+static const struct peer_summary reachable_master = { .reachable = true,
+                                                      .role = REDIS_ROLE_MASTER,
+                                                      .keys = 10 };
+static const struct peer_summary reachable_replica = { .reachable = true,
+                                                       .role = REDIS_ROLE_REPLICA,
+                                                       .keys = 10 };
+static const struct peer_summary reachable_unknown = { .reachable = true,
+                                                       .role = REDIS_ROLE_UNKNOWN,
+                                                       .keys = -1 };
+static const struct peer_summary unreachable = { .reachable = false,
+                                                 .role = REDIS_ROLE_UNKNOWN,
+                                                 .keys = -1 };
+static const struct peer_summary unreachable_last_seen_master = { .reachable = false,
+                                                                  .role = REDIS_ROLE_MASTER,
+                                                                  .keys = 10 };
 
 static void test_ready_replica_in_sync_with_reachable_master_peer(void **state) {
     (void)state;
@@ -354,8 +373,12 @@ static void test_ready_empty_master_when_peer_has_nothing_to_refill_from(void **
     (void)state;
     struct redis_info info = master_info();
     char reason[160] = "";
-    const struct peer_summary empty_peer = { .reachable = true, .role = REDIS_ROLE_MASTER, .keys = 0 };
-    const struct peer_summary peer_keys_unknown = { .reachable = true, .role = REDIS_ROLE_MASTER, .keys = -1 };
+    const struct peer_summary empty_peer = { .reachable = true,
+                                             .role = REDIS_ROLE_MASTER,
+                                             .keys = 0 };
+    const struct peer_summary peer_keys_unknown = { .reachable = true,
+                                                    .role = REDIS_ROLE_MASTER,
+                                                    .keys = -1 };
     assert_true(health_ready(&info, 0, &empty_peer, reason, sizeof(reason)));
     assert_true(health_ready(&info, 0, &peer_keys_unknown, reason, sizeof(reason)));
     assert_true(health_ready(&info, 0, &reachable_replica, reason, sizeof(reason)));
@@ -381,7 +404,9 @@ static void test_not_ready_reason_is_cut_to_its_buffer(void **state) {
 
 static void test_not_ready_empty_while_peer_unseen_since_start(void **state) {
     (void)state;
-    const struct peer_summary unseen = { .reachable = false, .role = REDIS_ROLE_UNKNOWN, .keys = -1, .unseen_at_start = true };
+    const struct peer_summary unseen = {
+        .reachable = false, .role = REDIS_ROLE_UNKNOWN, .keys = -1, .unseen_at_start = true
+    };
     struct redis_info info = master_info();
     char reason[128] = "";
     assert_false(health_ready(&info, 0, &unseen, reason, sizeof(reason)));
@@ -395,8 +420,9 @@ static void test_not_ready_empty_while_peer_unseen_since_start(void **state) {
 static void test_not_ready_master_whose_peer_was_promoted_from_it(void **state) {
     (void)state;
     /* It hung or was cut off and was failed over: the peer has writes it lacks. */
-    const struct peer_summary successor = { .reachable = true, .role = REDIS_ROLE_MASTER,
-                                            .keys = 10, .promoted_from_us = true };
+    const struct peer_summary successor = {
+        .reachable = true, .role = REDIS_ROLE_MASTER, .keys = 10, .promoted_from_us = true
+    };
     struct redis_info info = master_info();
     char reason[160] = "";
     assert_false(health_ready(&info, 10, &successor, reason, sizeof(reason)));
@@ -407,15 +433,15 @@ static void test_not_ready_master_whose_peer_was_promoted_from_it(void **state) 
 /* ---- health_peer_promoted_from_us ---- */
 
 /* Replication ids as INFO prints them; NONE is what Redis shows for "no replid2". */
-#define REPLID_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-#define REPLID_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define REPLID_A    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define REPLID_B    "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 #define REPLID_NONE "0000000000000000000000000000000000000000"
-#define OURS REPLID_A
-#define REACHABLE true
+#define OURS        REPLID_A
+#define REACHABLE   true
 #define UNREACHABLE false
 
-static struct redis_info info_with(enum redis_role role, const char *replid,
-                                   const char *replid2, long long keys) {
+static struct redis_info info_with(enum redis_role role, const char *replid, const char *replid2,
+                                   long long keys) {
     struct redis_info info;
     memset(&info, 0, sizeof(info));
     info.role = role;
@@ -434,20 +460,27 @@ struct promoted_case {
 };
 
 static const struct promoted_case master_whose_replid2_is_ours_was_promoted_from_us = {
-    OURS, REACHABLE, REDIS_ROLE_MASTER, OURS, true };
+    OURS, REACHABLE, REDIS_ROLE_MASTER, OURS, true
+};
 static const struct promoted_case unreachable_peer_is_not_taken_for_our_successor = {
-    OURS, UNREACHABLE, REDIS_ROLE_MASTER, OURS, false };
+    OURS, UNREACHABLE, REDIS_ROLE_MASTER, OURS, false
+};
 static const struct promoted_case replica_with_our_replid2_is_not_our_successor = {
-    OURS, REACHABLE, REDIS_ROLE_REPLICA, OURS, false };
-static const struct promoted_case peer_of_unknown_role_is_not_our_successor = {
-    OURS, REACHABLE, REDIS_ROLE_UNKNOWN, OURS, false };
+    OURS, REACHABLE, REDIS_ROLE_REPLICA, OURS, false
+};
+static const struct promoted_case peer_of_unknown_role_is_not_our_successor = { OURS, REACHABLE,
+                                                                                REDIS_ROLE_UNKNOWN,
+                                                                                OURS, false };
 static const struct promoted_case master_promoted_from_another_history_is_not_our_successor = {
-    OURS, REACHABLE, REDIS_ROLE_MASTER, REPLID_B, false };
+    OURS, REACHABLE, REDIS_ROLE_MASTER, REPLID_B, false
+};
 static const struct promoted_case master_never_promoted_is_not_our_successor = {
-    OURS, REACHABLE, REDIS_ROLE_MASTER, REPLID_NONE, false };
+    OURS, REACHABLE, REDIS_ROLE_MASTER, REPLID_NONE, false
+};
 /* Two ids that were never parsed are equal, and prove nothing. */
-static const struct promoted_case unknown_replid_of_ours_matches_no_peer = {
-    "", REACHABLE, REDIS_ROLE_MASTER, "", false };
+static const struct promoted_case unknown_replid_of_ours_matches_no_peer = { "", REACHABLE,
+                                                                             REDIS_ROLE_MASTER, "",
+                                                                             false };
 
 static void run_promoted_case(void **state) {
     const struct promoted_case *c = *state;
@@ -461,9 +494,11 @@ static void run_promoted_case(void **state) {
     assert_int_equal(promoted, c->expected);
 }
 
-#define PROMOTED_CASE_TEST(c) \
-    { .name = "test_peer_promoted_from_us_" #c, .test_func = run_promoted_case, \
-      .initial_state = (void *)&(c) }
+#define PROMOTED_CASE_TEST(c)                                                     \
+    {                                                                             \
+        .name = "test_peer_promoted_from_us_" #c, .test_func = run_promoted_case, \
+        .initial_state = (void *)&(c)                                             \
+    }
 
 /* ---- health_summarize_peer ---- */
 
@@ -478,43 +513,55 @@ struct summary_case {
 
 #define PEER_INFO(role_, replid2_, keys_) \
     { .role = (role_), .replid = REPLID_B, .replid2 = replid2_, .keys = (keys_) }
-#define NEVER_ANSWERED { .role = REDIS_ROLE_UNKNOWN }
-#define SEEN true
-#define UNSEEN false
+#define NEVER_ANSWERED \
+    { .role = REDIS_ROLE_UNKNOWN }
+#define SEEN    true
+#define UNSEEN  false
 #define WAIT_MS 10000 /* the default empty_start_wait_ms */
-#define SUMMARY(reachable_, role_, keys_, unseen_, promoted_)                                \
-    { .reachable = (reachable_), .role = (role_), .keys = (keys_),                          \
-      .unseen_at_start = (unseen_), .promoted_from_us = (promoted_) }
+#define SUMMARY(reachable_, role_, keys_, unseen_, promoted_)                                      \
+    {                                                                                              \
+        .reachable = (reachable_), .role = (role_), .keys = (keys_), .unseen_at_start = (unseen_), \
+        .promoted_from_us = (promoted_)                                                            \
+    }
 
 static const struct summary_case reachable_master_is_summarized_with_its_keys = {
-    REACHABLE, PEER_INFO(REDIS_ROLE_MASTER, REPLID_NONE, 10), SEEN, 0, WAIT_MS,
-    SUMMARY(true, REDIS_ROLE_MASTER, 10, false, false) };
+    REACHABLE, PEER_INFO(REDIS_ROLE_MASTER, REPLID_NONE, 10),     SEEN, 0,
+    WAIT_MS,   SUMMARY(true, REDIS_ROLE_MASTER, 10, false, false)
+};
 static const struct summary_case reachable_replica_is_summarized_with_its_keys = {
-    REACHABLE, PEER_INFO(REDIS_ROLE_REPLICA, REPLID_NONE, 0), SEEN, 0, WAIT_MS,
-    SUMMARY(true, REDIS_ROLE_REPLICA, 0, false, false) };
+    REACHABLE, PEER_INFO(REDIS_ROLE_REPLICA, REPLID_NONE, 0),     SEEN, 0,
+    WAIT_MS,   SUMMARY(true, REDIS_ROLE_REPLICA, 0, false, false)
+};
 static const struct summary_case reachable_successor_is_summarized_as_promoted_from_us = {
-    REACHABLE, PEER_INFO(REDIS_ROLE_MASTER, OURS, 10), SEEN, 0, WAIT_MS,
-    SUMMARY(true, REDIS_ROLE_MASTER, 10, false, true) };
+    REACHABLE, PEER_INFO(REDIS_ROLE_MASTER, OURS, 10),           SEEN, 0,
+    WAIT_MS,   SUMMARY(true, REDIS_ROLE_MASTER, 10, false, true)
+};
 /* health_ready looks at reachability first; the keys of a silent peer are not known. */
 static const struct summary_case unreachable_peer_keeps_its_last_role_with_keys_unknown = {
-    UNREACHABLE, PEER_INFO(REDIS_ROLE_MASTER, OURS, 10), SEEN, 2 * WAIT_MS, WAIT_MS,
-    SUMMARY(false, REDIS_ROLE_MASTER, -1, false, false) };
+    UNREACHABLE, PEER_INFO(REDIS_ROLE_MASTER, OURS, 10),
+    SEEN,        2 * WAIT_MS,
+    WAIT_MS,     SUMMARY(false, REDIS_ROLE_MASTER, -1, false, false)
+};
 static const struct summary_case peer_never_seen_within_the_start_wait_is_unseen_at_start = {
-    UNREACHABLE, NEVER_ANSWERED, UNSEEN, WAIT_MS - 1, WAIT_MS,
-    SUMMARY(false, REDIS_ROLE_UNKNOWN, -1, true, false) };
+    UNREACHABLE, NEVER_ANSWERED, UNSEEN,
+    WAIT_MS - 1, WAIT_MS,        SUMMARY(false, REDIS_ROLE_UNKNOWN, -1, true, false)
+};
 static const struct summary_case peer_never_seen_is_waited_for_from_the_start = {
-    UNREACHABLE, NEVER_ANSWERED, UNSEEN, 0, WAIT_MS,
-    SUMMARY(false, REDIS_ROLE_UNKNOWN, -1, true, false) };
+    UNREACHABLE, NEVER_ANSWERED, UNSEEN,
+    0,           WAIT_MS,        SUMMARY(false, REDIS_ROLE_UNKNOWN, -1, true, false)
+};
 static const struct summary_case peer_never_seen_is_no_longer_waited_for_at_the_end_of_the_wait = {
-    UNREACHABLE, NEVER_ANSWERED, UNSEEN, WAIT_MS, WAIT_MS,
-    SUMMARY(false, REDIS_ROLE_UNKNOWN, -1, false, false) };
+    UNREACHABLE, NEVER_ANSWERED, UNSEEN,
+    WAIT_MS,     WAIT_MS,        SUMMARY(false, REDIS_ROLE_UNKNOWN, -1, false, false)
+};
 /* A refused connection counts as seen: nothing listens there, so nothing hides data. */
 static const struct summary_case peer_seen_within_the_start_wait_is_not_waited_for = {
-    UNREACHABLE, NEVER_ANSWERED, SEEN, 0, WAIT_MS,
-    SUMMARY(false, REDIS_ROLE_UNKNOWN, -1, false, false) };
+    UNREACHABLE, NEVER_ANSWERED, SEEN,
+    0,           WAIT_MS,        SUMMARY(false, REDIS_ROLE_UNKNOWN, -1, false, false)
+};
 static const struct summary_case no_start_wait_never_waits_for_the_peer = {
-    UNREACHABLE, NEVER_ANSWERED, UNSEEN, 0, 0,
-    SUMMARY(false, REDIS_ROLE_UNKNOWN, -1, false, false) };
+    UNREACHABLE, NEVER_ANSWERED, UNSEEN, 0, 0, SUMMARY(false, REDIS_ROLE_UNKNOWN, -1, false, false)
+};
 
 /* A monotonic time well after boot, as the daemon sees. */
 #define STARTED_USEC 7000000ull
@@ -542,9 +589,11 @@ static void run_summary_case(void **state) {
     assert_int_equal(out.promoted_from_us, e->promoted_from_us);
 }
 
-#define SUMMARY_CASE_TEST(c) \
-    { .name = "test_summarize_peer_" #c, .test_func = run_summary_case, \
-      .initial_state = (void *)&(c) }
+#define SUMMARY_CASE_TEST(c)                                              \
+    {                                                                     \
+        .name = "test_summarize_peer_" #c, .test_func = run_summary_case, \
+        .initial_state = (void *)&(c)                                     \
+    }
 
 int main(void) {
     const struct CMUnitTest tests[] = {

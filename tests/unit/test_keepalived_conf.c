@@ -16,28 +16,27 @@
 #include "keepalived_include.h"
 
 /* The shape of the shipped example, as an operator's copy may look. */
-static const char shipped[] =
-    "global_defs {\n"                                        /* 1 */
-    "    router_id redis-node-a\n"                           /* 2 */
-    "    vrrp_version 3\n"                                   /* 3 */
-    "    notify_fifo /run/redis-vrrp-agent/notify.fifo\n"    /* 4 */
-    "    fifo_write_vrrp_states_on_reload\n"                 /* 5 */
-    "    script_user root\n"                                 /* 6 */
-    "}\n"                                                    /* 7 */
-    "track_file redis_health {\n"                            /* 8 */
-    "    file /run/redis-vrrp-agent/track\n"                 /* 9 */
-    "    init_file 0\n"                                      /* 10 */
-    "}\n"                                                    /* 11 */
-    "vrrp_instance VI_1 {\n"                                 /* 12 */
-    "    priority 254\n"                                     /* 13 */
-    "    advert_int 1\n"                                     /* 14 */
-    "    virtual_ipaddress {\n"                              /* 15 */
-    "        192.0.2.100/24 dev eth0\n"                      /* 16 */
-    "    }\n"                                                /* 17 */
-    "    track_file {\n"                                     /* 18 */
-    "        redis_health weight 0 reverse\n"                /* 19 */
-    "    }\n"                                                /* 20 */
-    "}\n";
+static const char shipped[] = "global_defs {\n"                                     /* 1 */
+                              "    router_id redis-node-a\n"                        /* 2 */
+                              "    vrrp_version 3\n"                                /* 3 */
+                              "    notify_fifo /run/redis-vrrp-agent/notify.fifo\n" /* 4 */
+                              "    fifo_write_vrrp_states_on_reload\n"              /* 5 */
+                              "    script_user root\n"                              /* 6 */
+                              "}\n"                                                 /* 7 */
+                              "track_file redis_health {\n"                         /* 8 */
+                              "    file /run/redis-vrrp-agent/track\n"              /* 9 */
+                              "    init_file 0\n"                                   /* 10 */
+                              "}\n"                                                 /* 11 */
+                              "vrrp_instance VI_1 {\n"                              /* 12 */
+                              "    priority 254\n"                                  /* 13 */
+                              "    advert_int 1\n"                                  /* 14 */
+                              "    virtual_ipaddress {\n"                           /* 15 */
+                              "        192.0.2.100/24 dev eth0\n"                   /* 16 */
+                              "    }\n"                                             /* 17 */
+                              "    track_file {\n"                                  /* 18 */
+                              "        redis_health weight 0 reverse\n"             /* 19 */
+                              "    }\n"                                             /* 20 */
+                              "}\n";
 
 static void find(const char *text, struct keepalived_instance *ki) {
     char err[512];
@@ -88,8 +87,9 @@ static void test_cross_check_names_file_and_line_of_each_mismatch(void **state) 
     int n = keepalived_conf_cross_check(&ki, "k.conf", "/run/other/track", 0, "/run/other.fifo",
                                         out, sizeof(out));
     assert_int_equal(n, 3);
-    assert_non_null(strstr(out, "warning: k.conf:19: instance VI_1 tracks "
-                                "/run/redis-vrrp-agent/track, but the agent writes /run/other/track"));
+    assert_non_null(strstr(out,
+                           "warning: k.conf:19: instance VI_1 tracks "
+                           "/run/redis-vrrp-agent/track, but the agent writes /run/other/track"));
     assert_non_null(strstr(out, "warning: k.conf:19: instance VI_1 tracks redis_health with "
                                 "weight 0 reverse, but the agent writes 0 when healthy"));
     assert_non_null(strstr(out, "warning: k.conf:4: keepalived writes state changes to "
@@ -131,11 +131,10 @@ static void test_marks_name_the_included_file_and_its_lines(void **state) {
  * quoted values. */
 static void test_one_line_blocks_and_quotes_are_read(void **state) {
     (void)state;
-    static const char text[] =
-        "global_defs { notify_fifo \"/run/f\" }\n"
-        "track_file trk { file /run/t }\n"
-        "vrrp_instance VI_1 {\n    track_file { trk weight 0 reverse }\n"
-        "    priority 250 }\n";
+    static const char text[] = "global_defs { notify_fifo \"/run/f\" }\n"
+                               "track_file trk { file /run/t }\n"
+                               "vrrp_instance VI_1 {\n    track_file { trk weight 0 reverse }\n"
+                               "    priority 250 }\n";
     struct keepalived_instance ki;
     find(text, &ki);
     assert_string_equal(ki.track_name, "trk");

@@ -22,10 +22,10 @@ static void test_max_is_exact_and_p99_bounds_the_slow_tail(void **state) {
     struct loop_stats s;
     memset(&s, 0, sizeof(s));
     for (int i = 0; i < 990; i++)
-        loop_stats_record(&s, 40, 30);     /* bucket [32, 64) */
+        loop_stats_record(&s, 40, 30); /* bucket [32, 64) */
     for (int i = 0; i < 10; i++)
-        loop_stats_record(&s, 3000, 2500);   /* bucket [2048, 4096) */
-    loop_stats_record(&s, 250000, 200); /* one wait of a quarter second, on no CPU */
+        loop_stats_record(&s, 3000, 2500); /* bucket [2048, 4096) */
+    loop_stats_record(&s, 250000, 200);    /* one wait of a quarter second, on no CPU */
     assert_int_equal(s.callbacks, 1001);
     assert_int_equal(s.max_usec, 250000);
     /* The most CPU one callback used, whichever callback that was. */

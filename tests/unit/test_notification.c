@@ -17,7 +17,8 @@
 /* ---- notification_parse_args ---- */
 
 /* Arguments as the notify script receives them: ARGS("INSTANCE", "VI_1", "MASTER"). */
-#define ARGS(...) (int)(sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *)), (char *[]){ __VA_ARGS__ }
+#define ARGS(...) \
+    (int)(sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *)), (char *[]) { __VA_ARGS__ }
 
 static void args_ok(int argc, char **argv, struct notification *n) {
     char err[256] = "";
@@ -214,8 +215,8 @@ static void fifo_malformed(const char *line, const char *why) {
     char err[512] = "";
     int r = notification_parse_fifo_line(line, &n, err, sizeof(err));
     if (r != -EINVAL || !strstr(err, "malformed") || !strstr(err, why))
-        print_error("line '%s': result %d, message '%s'; expected -EINVAL and '%s'\n", line, r,
-                    err, why);
+        print_error("line '%s': result %d, message '%s'; expected -EINVAL and '%s'\n", line, r, err,
+                    why);
     assert_int_equal(r, -EINVAL);
     assert_non_null(strstr(err, "malformed notify FIFO line"));
     assert_non_null(strstr(err, why));
@@ -385,9 +386,9 @@ static void test_fifo_error_quotes_the_line(void **state) {
     (void)state;
     struct notification n;
     char err[512];
-    assert_int_equal(notification_parse_fifo_line("INSTANCE \"VI_1\" MASTER abc", &n, err,
-                                                  sizeof(err)),
-                     -EINVAL);
+    assert_int_equal(
+        notification_parse_fifo_line("INSTANCE \"VI_1\" MASTER abc", &n, err, sizeof(err)),
+        -EINVAL);
     assert_string_equal(err, "malformed notify FIFO line 'INSTANCE \"VI_1\" MASTER abc': "
                              "priority 'abc': expected a number from 0 to 255");
 }

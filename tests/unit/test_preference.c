@@ -20,7 +20,7 @@
 #include "preference.h"
 
 /* Two node ids, as node_id_load writes them. */
-#define ME "0123456789abcdef0123456789abcdef"
+#define ME    "0123456789abcdef0123456789abcdef"
 #define OTHER "fedcba9876543210fedcba9876543210"
 
 /* ---- preference_record_from_fields ---- */
@@ -32,7 +32,8 @@ struct fields {
 };
 
 #define N_PAIRS(...) (sizeof((const char *[]){ __VA_ARGS__ }) / sizeof(const char *) / 2)
-#define FIELDS(...) { .v = { __VA_ARGS__ }, .pairs = N_PAIRS(__VA_ARGS__) }
+#define FIELDS(...) \
+    { .v = { __VA_ARGS__ }, .pairs = N_PAIRS(__VA_ARGS__) }
 
 static int read_record(const struct fields *f, struct preference_record *out, char *why,
                        size_t why_size) {
@@ -75,8 +76,8 @@ static void test_record_avoiding_a_node_is_read(void **state) {
 /* The fields for people (when, by whom) and any order are accepted. */
 static void test_record_ignores_extra_fields_in_any_order(void **state) {
     (void)state;
-    const struct fields f = FIELDS("at", "1700000000", "node", ME, "by", "ops", "verb", "avoid",
-                                   "epoch", "3");
+    const struct fields f =
+        FIELDS("at", "1700000000", "node", ME, "by", "ops", "verb", "avoid", "epoch", "3");
     struct preference_record r;
     char why[256] = "";
     assert_int_equal(read_record(&f, &r, why, sizeof(why)), 0);
@@ -95,46 +96,66 @@ struct malformed_case {
 #define KEY PREFERENCE_KEY ": "
 
 static const struct malformed_case epoch_missing_is_refused = {
-    FIELDS("verb", "prefer", "node", ME), KEY "epoch missing is not a number from 1 to 1000000000000000" };
+    FIELDS("verb", "prefer", "node", ME),
+    KEY "epoch missing is not a number from 1 to 1000000000000000"
+};
 static const struct malformed_case epoch_zero_is_refused = {
-    FIELDS("epoch", "0", "verb", "prefer", "node", ME), KEY "epoch 0 is not a number from 1 to 1000000000000000" };
+    FIELDS("epoch", "0", "verb", "prefer", "node", ME),
+    KEY "epoch 0 is not a number from 1 to 1000000000000000"
+};
 static const struct malformed_case epoch_negative_is_refused = {
-    FIELDS("epoch", "-4", "verb", "prefer", "node", ME), KEY "epoch -4 is not a number from 1 to 1000000000000000" };
+    FIELDS("epoch", "-4", "verb", "prefer", "node", ME),
+    KEY "epoch -4 is not a number from 1 to 1000000000000000"
+};
 static const struct malformed_case epoch_not_a_number_is_refused = {
     FIELDS("epoch", "seven", "verb", "prefer", "node", ME),
-    KEY "epoch seven is not a number from 1 to 1000000000000000" };
+    KEY "epoch seven is not a number from 1 to 1000000000000000"
+};
 static const struct malformed_case epoch_with_trailing_text_is_refused = {
-    FIELDS("epoch", "7x", "verb", "prefer", "node", ME), KEY "epoch 7x is not a number from 1 to 1000000000000000" };
+    FIELDS("epoch", "7x", "verb", "prefer", "node", ME),
+    KEY "epoch 7x is not a number from 1 to 1000000000000000"
+};
 static const struct malformed_case epoch_empty_is_refused = {
-    FIELDS("epoch", "", "verb", "prefer", "node", ME), KEY "epoch  is not a number from 1 to 1000000000000000" };
+    FIELDS("epoch", "", "verb", "prefer", "node", ME),
+    KEY "epoch  is not a number from 1 to 1000000000000000"
+};
 static const struct malformed_case verb_missing_is_refused = {
-    FIELDS("epoch", "7", "node", ME), KEY "verb missing is neither prefer nor avoid" };
+    FIELDS("epoch", "7", "node", ME), KEY "verb missing is neither prefer nor avoid"
+};
 static const struct malformed_case verb_unknown_is_refused = {
-    FIELDS("epoch", "7", "verb", "yield", "node", ME), KEY "verb yield is neither prefer nor avoid" };
+    FIELDS("epoch", "7", "verb", "yield", "node", ME), KEY "verb yield is neither prefer nor avoid"
+};
 static const struct malformed_case verb_in_upper_case_is_refused = {
     FIELDS("epoch", "7", "verb", "PREFER", "node", ME),
-    KEY "verb PREFER is neither prefer nor avoid" };
+    KEY "verb PREFER is neither prefer nor avoid"
+};
 static const struct malformed_case node_missing_is_refused = {
-    FIELDS("epoch", "7", "verb", "prefer"), KEY "node missing is not a node id (32 hex digits)" };
+    FIELDS("epoch", "7", "verb", "prefer"), KEY "node missing is not a node id (32 hex digits)"
+};
 static const struct malformed_case node_one_digit_short_is_refused = {
     FIELDS("epoch", "7", "verb", "prefer", "node", "0123456789abcdef0123456789abcde"),
-    KEY "node 0123456789abcdef0123456789abcde is not a node id (32 hex digits)" };
+    KEY "node 0123456789abcdef0123456789abcde is not a node id (32 hex digits)"
+};
 static const struct malformed_case node_one_digit_long_is_refused = {
     FIELDS("epoch", "7", "verb", "prefer", "node", ME "0"),
-    KEY "node " ME "0 is not a node id (32 hex digits)" };
+    KEY "node " ME "0 is not a node id (32 hex digits)"
+};
 static const struct malformed_case node_empty_is_refused = {
-    FIELDS("epoch", "7", "verb", "prefer", "node", ""),
-    KEY "node  is not a node id (32 hex digits)" };
+    FIELDS("epoch", "7", "verb", "prefer", "node", ""), KEY "node  is not a node id (32 hex digits)"
+};
 static const struct malformed_case node_with_a_non_hex_digit_is_refused = {
     FIELDS("epoch", "7", "verb", "avoid", "node", "0123456789abcdef0123456789abcdeg"),
-    KEY "node 0123456789abcdef0123456789abcdeg is not a node id (32 hex digits)" };
+    KEY "node 0123456789abcdef0123456789abcdeg is not a node id (32 hex digits)"
+};
 static const struct malformed_case node_in_upper_case_is_refused = {
     FIELDS("epoch", "7", "verb", "avoid", "node", "0123456789ABCDEF0123456789ABCDEF"),
-    KEY "node 0123456789ABCDEF0123456789ABCDEF is not a node id (32 hex digits)" };
+    KEY "node 0123456789ABCDEF0123456789ABCDEF is not a node id (32 hex digits)"
+};
 /* The reason quotes at most 40 characters of what was found. */
 static const struct malformed_case node_far_too_long_is_quoted_in_part = {
     FIELDS("epoch", "7", "verb", "avoid", "node", ME ME),
-    KEY "node " ME "01234567 is not a node id (32 hex digits)" };
+    KEY "node " ME "01234567 is not a node id (32 hex digits)"
+};
 
 static void run_malformed_case(void **state) {
     const struct malformed_case *c = *state;

@@ -12,7 +12,7 @@
 
 #include "reconcile.h"
 
-#define MASTER REDIS_ROLE_MASTER
+#define MASTER  REDIS_ROLE_MASTER
 #define REPLICA REDIS_ROLE_REPLICA
 #define UNKNOWN REDIS_ROLE_UNKNOWN
 
@@ -22,19 +22,24 @@ struct reconcile_case {
 };
 
 /* CASE(vip_known, vip_here, transition_running, local_role, peer_reachable, peer_role) */
-#define CASE(vip_known_, vip_here_, running_, local_, peer_reachable_, peer_, expected_)      \
-    { .in = { .vip_known = (vip_known_), .vip_here = (vip_here_),                           \
-              .transition_running = (running_), .local_role = (local_),                     \
-              .peer_reachable = (peer_reachable_), .peer_role = (peer_) },                  \
-      .expected = (expected_) }
+#define CASE(vip_known_, vip_here_, running_, local_, peer_reachable_, peer_, expected_) \
+    {                                                                                    \
+        .in = { .vip_known = (vip_known_),                                               \
+                .vip_here = (vip_here_),                                                 \
+                .transition_running = (running_),                                        \
+                .local_role = (local_),                                                  \
+                .peer_reachable = (peer_reachable_),                                     \
+                .peer_role = (peer_) },                                                  \
+        .expected = (expected_)                                                          \
+    }
 
-#define WATCHED true
+#define WATCHED     true
 #define NOT_WATCHED false
-#define HERE true
-#define ELSEWHERE false
-#define RUNNING true
-#define IDLE false
-#define REACHABLE true
+#define HERE        true
+#define ELSEWHERE   false
+#define RUNNING     true
+#define IDLE        false
+#define REACHABLE   true
 #define UNREACHABLE false
 
 static const struct reconcile_case vip_not_watched_does_nothing =
@@ -62,8 +67,9 @@ static const struct reconcile_case vip_elsewhere_local_master_and_peer_master_be
 /* Two nodes without a VIP anywhere must not demote each other. */
 static const struct reconcile_case vip_elsewhere_local_master_and_peer_unreachable_does_nothing =
     CASE(WATCHED, ELSEWHERE, IDLE, MASTER, UNREACHABLE, UNKNOWN, RECONCILE_NONE);
-static const struct reconcile_case vip_elsewhere_local_master_and_peer_last_seen_master_does_nothing =
-    CASE(WATCHED, ELSEWHERE, IDLE, MASTER, UNREACHABLE, MASTER, RECONCILE_NONE);
+static const struct reconcile_case
+    vip_elsewhere_local_master_and_peer_last_seen_master_does_nothing =
+        CASE(WATCHED, ELSEWHERE, IDLE, MASTER, UNREACHABLE, MASTER, RECONCILE_NONE);
 static const struct reconcile_case vip_elsewhere_local_master_and_peer_replica_does_nothing =
     CASE(WATCHED, ELSEWHERE, IDLE, MASTER, REACHABLE, REPLICA, RECONCILE_NONE);
 static const struct reconcile_case vip_elsewhere_local_master_and_peer_role_unknown_does_nothing =
@@ -99,15 +105,15 @@ enum situation {
     MASTER_MISSING_EMPTY, /* VIP here, local replica without keys */
     BACKUP_MISSING,       /* VIP elsewhere, both masters, keys here */
     BACKUP_MISSING_KEYS_UNKNOWN,
-    BACKUP_MISSING_EMPTY, /* VIP elsewhere, both masters, no keys here */
-    BACKUP_MISSING_TO_SUCCESSOR, /* VIP elsewhere, the peer a master promoted from us */
+    BACKUP_MISSING_EMPTY,         /* VIP elsewhere, both masters, no keys here */
+    BACKUP_MISSING_TO_SUCCESSOR,  /* VIP elsewhere, the peer a master promoted from us */
     MASTER_MISSING_WHILE_RUNNING, /* VIP here, local replica, a transition runs */
     NOTIFIED,
 };
 
-#define VIP_HERE .vip_known = true, .vip_here = true
+#define VIP_HERE      .vip_known = true, .vip_here = true
 #define VIP_ELSEWHERE .vip_known = true, .vip_here = false
-#define PEER(role_) .peer_reachable = true, .peer_role = (role_)
+#define PEER(role_)   .peer_reachable = true, .peer_role = (role_)
 
 static const struct reconcile_input situations[] = {
     [NOTHING_MISSING] = { VIP_HERE, .local_role = MASTER, .local_keys = 10, PEER(REPLICA) },
@@ -116,12 +122,11 @@ static const struct reconcile_input situations[] = {
     [BACKUP_MISSING] = { VIP_ELSEWHERE, .local_role = MASTER, .local_keys = 10, PEER(MASTER) },
     [BACKUP_MISSING_KEYS_UNKNOWN] = { VIP_ELSEWHERE, .local_role = MASTER, .local_keys = -1,
                                       PEER(MASTER) },
-    [BACKUP_MISSING_EMPTY] = { VIP_ELSEWHERE, .local_role = MASTER, .local_keys = 0,
-                               PEER(MASTER) },
+    [BACKUP_MISSING_EMPTY] = { VIP_ELSEWHERE, .local_role = MASTER, .local_keys = 0, PEER(MASTER) },
     [BACKUP_MISSING_TO_SUCCESSOR] = { VIP_ELSEWHERE, .local_role = MASTER, .local_keys = 10,
                                       PEER(MASTER), .peer_promoted_from_us = true },
-    [MASTER_MISSING_WHILE_RUNNING] = { VIP_HERE, .transition_running = true,
-                                       .local_role = REPLICA, .local_keys = 10, PEER(MASTER) },
+    [MASTER_MISSING_WHILE_RUNNING] = { VIP_HERE, .transition_running = true, .local_role = REPLICA,
+                                       .local_keys = 10, PEER(MASTER) },
 };
 
 struct timed_step {
@@ -137,12 +142,14 @@ struct timed_scenario {
     struct timed_step steps[12];
 };
 
-#define S(...) { __VA_ARGS__ }
-#define N_STEPS(...) \
-    (int)(sizeof((struct timed_step[]){ __VA_ARGS__ }) / sizeof(struct timed_step))
-#define SCENARIO(grace_ms_, ...) \
-    { .grace_ms = (grace_ms_), .n_steps = N_STEPS(__VA_ARGS__), .steps = { __VA_ARGS__ } }
-#define NOT_DUE RECONCILE_NONE, 0
+#define S(...) \
+    { __VA_ARGS__ }
+#define N_STEPS(...) (int)(sizeof((struct timed_step[]){ __VA_ARGS__ }) / sizeof(struct timed_step))
+#define SCENARIO(grace_ms_, ...)                                                           \
+    {                                                                                      \
+        .grace_ms = (grace_ms_), .n_steps = N_STEPS(__VA_ARGS__), .steps = { __VA_ARGS__ } \
+    }
+#define NOT_DUE  RECONCILE_NONE, 0
 #define GRACE_MS 3000 /* the default reconcile_grace_ms */
 
 static const struct timed_scenario master_is_due_once_missing_for_the_grace =
@@ -161,9 +168,8 @@ static const struct timed_scenario backup_with_unknown_key_count_waits_the_grace
              S(GRACE_MS, BACKUP_MISSING_KEYS_UNKNOWN, RECONCILE_BACKUP, GRACE_MS));
 
 /* Even without grace, the first check of an action only starts its timer. */
-static const struct timed_scenario empty_master_yields_from_its_second_check =
-    SCENARIO(GRACE_MS, S(0, BACKUP_MISSING_EMPTY, NOT_DUE),
-             S(1, BACKUP_MISSING_EMPTY, RECONCILE_BACKUP, 1));
+static const struct timed_scenario empty_master_yields_from_its_second_check = SCENARIO(
+    GRACE_MS, S(0, BACKUP_MISSING_EMPTY, NOT_DUE), S(1, BACKUP_MISSING_EMPTY, RECONCILE_BACKUP, 1));
 
 static const struct timed_scenario failed_over_master_yields_from_its_second_check =
     SCENARIO(GRACE_MS, S(0, BACKUP_MISSING_TO_SUCCESSOR, NOT_DUE),
@@ -201,11 +207,10 @@ static const struct timed_scenario situation_resolved_within_the_grace_starts_it
              S(1500, MASTER_MISSING, NOT_DUE), S(1500 + GRACE_MS - 1, MASTER_MISSING, NOT_DUE),
              S(1500 + GRACE_MS, MASTER_MISSING, RECONCILE_MASTER, GRACE_MS));
 
-static const struct timed_scenario running_transition_starts_the_grace_again =
-    SCENARIO(GRACE_MS, S(0, MASTER_MISSING, NOT_DUE),
-             S(GRACE_MS - 1, MASTER_MISSING_WHILE_RUNNING, NOT_DUE),
-             S(GRACE_MS, MASTER_MISSING, NOT_DUE), S(2 * GRACE_MS - 1, MASTER_MISSING, NOT_DUE),
-             S(2 * GRACE_MS, MASTER_MISSING, RECONCILE_MASTER, GRACE_MS));
+static const struct timed_scenario running_transition_starts_the_grace_again = SCENARIO(
+    GRACE_MS, S(0, MASTER_MISSING, NOT_DUE), S(GRACE_MS - 1, MASTER_MISSING_WHILE_RUNNING, NOT_DUE),
+    S(GRACE_MS, MASTER_MISSING, NOT_DUE), S(2 * GRACE_MS - 1, MASTER_MISSING, NOT_DUE),
+    S(2 * GRACE_MS, MASTER_MISSING, RECONCILE_MASTER, GRACE_MS));
 
 static const struct timed_scenario notification_starts_the_grace_again =
     SCENARIO(GRACE_MS, S(0, MASTER_MISSING, NOT_DUE), S(GRACE_MS - 1, NOTIFIED, NOT_DUE),
@@ -214,8 +219,7 @@ static const struct timed_scenario notification_starts_the_grace_again =
 
 static const struct timed_scenario notification_starts_the_yield_of_an_empty_master_again =
     SCENARIO(GRACE_MS, S(0, BACKUP_MISSING_EMPTY, NOT_DUE), S(0, NOTIFIED, NOT_DUE),
-             S(1, BACKUP_MISSING_EMPTY, NOT_DUE),
-             S(2, BACKUP_MISSING_EMPTY, RECONCILE_BACKUP, 1));
+             S(1, BACKUP_MISSING_EMPTY, NOT_DUE), S(2, BACKUP_MISSING_EMPTY, RECONCILE_BACKUP, 1));
 
 static const struct timed_scenario zero_grace_is_due_from_the_second_check =
     SCENARIO(0, S(0, MASTER_MISSING, NOT_DUE), S(0, MASTER_MISSING, RECONCILE_MASTER, 0),
@@ -254,9 +258,11 @@ static void run_timed_scenario(void **state) {
 }
 
 /* One cmocka test per scenario, named for the behaviour it proves. */
-#define SCENARIO_TEST(sc) \
-    { .name = "test_reconcile_due_" #sc, .test_func = run_timed_scenario, \
-      .initial_state = (void *)&(sc) }
+#define SCENARIO_TEST(sc)                                                   \
+    {                                                                       \
+        .name = "test_reconcile_due_" #sc, .test_func = run_timed_scenario, \
+        .initial_state = (void *)&(sc)                                      \
+    }
 
 static void test_action_names(void **state) {
     (void)state;

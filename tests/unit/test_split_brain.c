@@ -14,8 +14,8 @@
 #include "split_brain.h"
 
 /* Replication ids as INFO prints them; NONE is what Redis shows for "no replid2". */
-#define REPLID_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-#define REPLID_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define REPLID_A    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define REPLID_B    "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 #define REPLID_NONE "0000000000000000000000000000000000000000"
 
 /* What the detection tells apart. */
@@ -58,21 +58,19 @@ static struct redis_info replica_of(const char *replid, long long offset) {
 
 static struct split_brain_input input_of(enum situation situation, bool running,
                                          struct redis_info *local, struct redis_info *peer) {
-    struct split_brain_input in = { .local_answered = true, .local = local,
-                                    .peer_reachable = true, .peer = peer,
+    struct split_brain_input in = { .local_answered = true,
+                                    .local = local,
+                                    .peer_reachable = true,
+                                    .peer = peer,
                                     .transition_running = running };
     *local = MASTER(REPLID_A, 100);
     switch (situation) {
-    case ONE_MASTER:
-        *peer = replica_of(REPLID_A, 100);
-        break;
+    case ONE_MASTER: *peer = replica_of(REPLID_A, 100); break;
     case PEER_IS_THE_MASTER:
         *local = replica_of(REPLID_A, 100);
         *peer = MASTER(REPLID_A, 100);
         break;
-    case FAILOVER:
-        *peer = PROMOTED(REPLID_B, 150, REPLID_A, 100);
-        break;
+    case FAILOVER: *peer = PROMOTED(REPLID_B, 150, REPLID_A, 100); break;
     case STALE_PEER:
         *local = PROMOTED(REPLID_B, 150, REPLID_A, 100);
         *peer = MASTER(REPLID_A, 100);
@@ -99,7 +97,7 @@ enum {
     ACTIVE = 1 << 5,
 };
 /* What a newly confirmed split brain reports, and one that goes on. */
-#define BEGINS (SEEN | STARTED | LOG | ACTIVE)
+#define BEGINS  (SEEN | STARTED | LOG | ACTIVE)
 #define GOES_ON (SEEN | ACTIVE)
 
 struct step {
@@ -114,20 +112,24 @@ struct scenario {
     struct step steps[12];
 };
 
-#define S(...) { __VA_ARGS__ }
+#define S(...) \
+    { __VA_ARGS__ }
 #define N_STEPS(...) (int)(sizeof((struct step[]){ __VA_ARGS__ }) / sizeof(struct step))
-#define SCENARIO(...) { .n_steps = N_STEPS(__VA_ARGS__), .steps = { __VA_ARGS__ } }
-#define RUNNING true
-#define IDLE false
-#define CONFIRM_MS SPLIT_BRAIN_CONFIRM_MS
+#define SCENARIO(...)                                             \
+    {                                                             \
+        .n_steps = N_STEPS(__VA_ARGS__), .steps = { __VA_ARGS__ } \
+    }
+#define RUNNING      true
+#define IDLE         false
+#define CONFIRM_MS   SPLIT_BRAIN_CONFIRM_MS
 #define LOG_EVERY_MS SPLIT_BRAIN_LOG_EVERY_MS
 
 static const struct scenario one_master_is_no_split_brain =
     SCENARIO(S(0, ONE_MASTER, IDLE, NOTHING), S(CONFIRM_MS, ONE_MASTER, IDLE, NOTHING),
              S(LOG_EVERY_MS, ONE_MASTER, RUNNING, NOTHING));
 
-static const struct scenario replica_of_a_master_peer_is_no_split_brain =
-    SCENARIO(S(0, PEER_IS_THE_MASTER, IDLE, NOTHING), S(CONFIRM_MS, PEER_IS_THE_MASTER, IDLE, NOTHING));
+static const struct scenario replica_of_a_master_peer_is_no_split_brain = SCENARIO(
+    S(0, PEER_IS_THE_MASTER, IDLE, NOTHING), S(CONFIRM_MS, PEER_IS_THE_MASTER, IDLE, NOTHING));
 
 /* A side that does not answer is not counted, whatever it was last seen as. */
 static const struct scenario silent_side_is_no_split_brain =
@@ -169,14 +171,12 @@ static const struct scenario failover_masters_wait_for_the_transition_then_the_c
 
 static const struct scenario transition_starting_restarts_the_confirm_time =
     SCENARIO(S(0, FAILOVER, IDLE, NOTHING), S(CONFIRM_MS - 1, FAILOVER, RUNNING, NOTHING),
-             S(CONFIRM_MS, FAILOVER, IDLE, NOTHING),
-             S(2 * CONFIRM_MS - 1, FAILOVER, IDLE, NOTHING),
+             S(CONFIRM_MS, FAILOVER, IDLE, NOTHING), S(2 * CONFIRM_MS - 1, FAILOVER, IDLE, NOTHING),
              S(2 * CONFIRM_MS, FAILOVER, IDLE, BEGINS));
 
 static const struct scenario one_master_again_before_the_confirm_time_restarts_it =
     SCENARIO(S(0, FAILOVER, IDLE, NOTHING), S(CONFIRM_MS - 1, ONE_MASTER, IDLE, NOTHING),
-             S(CONFIRM_MS, FAILOVER, IDLE, NOTHING),
-             S(2 * CONFIRM_MS - 1, FAILOVER, IDLE, NOTHING),
+             S(CONFIRM_MS, FAILOVER, IDLE, NOTHING), S(2 * CONFIRM_MS - 1, FAILOVER, IDLE, NOTHING),
              S(2 * CONFIRM_MS, FAILOVER, IDLE, BEGINS));
 
 static const struct scenario failover_masters_turning_diverged_are_a_split_brain_at_once =
@@ -196,18 +196,15 @@ static const struct scenario is_over_when_the_peer_stops_answering =
 
 /* The transition is taken to be the failover's end; if both are still masters after
  * it, the confirm time starts again. */
-static const struct scenario failover_one_is_over_when_a_transition_starts =
-    SCENARIO(S(0, FAILOVER, IDLE, NOTHING), S(CONFIRM_MS, FAILOVER, IDLE, BEGINS),
-             S(CONFIRM_MS + 1, FAILOVER, RUNNING, ENDED),
-             S(CONFIRM_MS + 2, FAILOVER, IDLE, NOTHING),
-             S(2 * CONFIRM_MS + 1, FAILOVER, IDLE, NOTHING),
-             S(2 * CONFIRM_MS + 2, FAILOVER, IDLE, BEGINS));
+static const struct scenario failover_one_is_over_when_a_transition_starts = SCENARIO(
+    S(0, FAILOVER, IDLE, NOTHING), S(CONFIRM_MS, FAILOVER, IDLE, BEGINS),
+    S(CONFIRM_MS + 1, FAILOVER, RUNNING, ENDED), S(CONFIRM_MS + 2, FAILOVER, IDLE, NOTHING),
+    S(2 * CONFIRM_MS + 1, FAILOVER, IDLE, NOTHING), S(2 * CONFIRM_MS + 2, FAILOVER, IDLE, BEGINS));
 
 /* The error line of a new split brain is due at once, however recent the last one. */
 static const struct scenario next_one_after_the_end_is_reported_at_once =
     SCENARIO(S(0, DIVERGED, IDLE, BEGINS | DIVERGES), S(100, ONE_MASTER, IDLE, ENDED),
-             S(200, DIVERGED, IDLE, BEGINS | DIVERGES),
-             S(300, DIVERGED, IDLE, GOES_ON | DIVERGES));
+             S(200, DIVERGED, IDLE, BEGINS | DIVERGES), S(300, DIVERGED, IDLE, GOES_ON | DIVERGES));
 
 /* Once confirmed it stays on when the histories meet (one promoted from the other):
  * until that has lasted the confirm time, counted from the first sight of two
@@ -215,8 +212,7 @@ static const struct scenario next_one_after_the_end_is_reported_at_once =
  * its period. */
 static const struct scenario diverged_one_whose_histories_meet_stays_on_until_confirmed =
     SCENARIO(S(0, DIVERGED, IDLE, BEGINS | DIVERGES), S(CONFIRM_MS - 1, FAILOVER, IDLE, ACTIVE),
-             S(CONFIRM_MS, FAILOVER, IDLE, GOES_ON),
-             S(LOG_EVERY_MS - 1, FAILOVER, IDLE, GOES_ON),
+             S(CONFIRM_MS, FAILOVER, IDLE, GOES_ON), S(LOG_EVERY_MS - 1, FAILOVER, IDLE, GOES_ON),
              S(LOG_EVERY_MS, FAILOVER, IDLE, GOES_ON | LOG));
 
 /* Any nonzero monotonic time: 0 is "not both masters" in the state. */

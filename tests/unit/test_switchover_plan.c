@@ -15,13 +15,13 @@
 #include "switchover.h"
 
 #define LOCAL_HOST "192.0.2.11"
-#define PEER_HOST "192.0.2.12"
+#define PEER_HOST  "192.0.2.12"
 #define OTHER_HOST "192.0.2.99"
-#define PORT 6379
+#define PORT       6379
 /* The master's offset; the baseline replica is SMALL_LAG bytes behind it. */
 #define MASTER_OFFSET 50000000LL
-#define SMALL_LAG 100
-#define MAX_LAG SWITCHOVER_MAX_LAG_BYTES
+#define SMALL_LAG     100
+#define MAX_LAG       SWITCHOVER_MAX_LAG_BYTES
 
 /* Which node asks: the master, whose switchover goes AWAY, or its replica (HERE). */
 enum side { FROM_MASTER, FROM_REPLICA };
@@ -42,7 +42,7 @@ enum change {
     VIP_ELSEWHERE, /* the VIP away from the master's host */
     VRRP_MASTER,
     VRRP_BACKUP,
-    VRRP_UNKNOWN,  /* no word from keepalived yet */
+    VRRP_UNKNOWN, /* no word from keepalived yet */
     BOTH_MASTERS,
     BOTH_REPLICAS,
     REPLICA_LINK_DOWN,
@@ -77,16 +77,24 @@ static struct redis_info replica_info(const char *master_host) {
 
 /* A view in which a switchover is safe from `side`, then `change` applied to it.
  * `local` and `peer` receive the INFO the view points to. */
-static struct switchover_view view_of(enum side side, enum change change,
-                                      struct redis_info *local, struct redis_info *peer) {
+static struct switchover_view view_of(enum side side, enum change change, struct redis_info *local,
+                                      struct redis_info *peer) {
     bool from_master = side == FROM_MASTER;
     *local = from_master ? master_info() : replica_info(PEER_HOST);
     *peer = from_master ? replica_info(LOCAL_HOST) : master_info();
     struct switchover_view v = {
-        .preference_configured = true, .vip_configured = true,
-        .local_healthy = true, .local_known = true, .local = local,
-        .peer_reachable = true, .peer = peer, .peer_host = PEER_HOST, .peer_port = PORT,
-        .vip_here = from_master, .vrrp_known = true, .vrrp_master = from_master,
+        .preference_configured = true,
+        .vip_configured = true,
+        .local_healthy = true,
+        .local_known = true,
+        .local = local,
+        .peer_reachable = true,
+        .peer = peer,
+        .peer_host = PEER_HOST,
+        .peer_port = PORT,
+        .vip_here = from_master,
+        .vrrp_known = true,
+        .vrrp_master = from_master,
         .record_read = true,
     };
     struct redis_info *master = from_master ? local : peer;
@@ -124,23 +132,27 @@ static struct switchover_view view_of(enum side side, enum change change,
 struct plan_case {
     enum side side;
     enum change change;
-    bool here;           /* --here */
-    const char *to;      /* --to, or NULL */
-    int expected;        /* 0, -EBUSY or -EINVAL */
+    bool here;                           /* --here */
+    const char *to;                      /* --to, or NULL */
+    int expected;                        /* 0, -EBUSY or -EINVAL */
     enum switchover_direction direction; /* when allowed */
-    const char *why;     /* when refused: a phrase the reason must contain */
+    const char *why;                     /* when refused: a phrase the reason must contain */
 };
 
 #define NO_HERE false
-#define HERE true
-#define NO_TO NULL
+#define HERE    true
+#define NO_TO   NULL
 
-#define ALLOWED(side_, change_, here_, to_, direction_)                                      \
-    { .side = (side_), .change = (change_), .here = (here_), .to = (to_), .expected = 0,     \
-      .direction = (direction_) }
-#define REFUSED(side_, change_, here_, to_, code_, why_)                                     \
-    { .side = (side_), .change = (change_), .here = (here_), .to = (to_),                   \
-      .expected = (code_), .why = (why_) }
+#define ALLOWED(side_, change_, here_, to_, direction_)                                    \
+    {                                                                                      \
+        .side = (side_), .change = (change_), .here = (here_), .to = (to_), .expected = 0, \
+        .direction = (direction_)                                                          \
+    }
+#define REFUSED(side_, change_, here_, to_, code_, why_)                                         \
+    {                                                                                            \
+        .side = (side_), .change = (change_), .here = (here_), .to = (to_), .expected = (code_), \
+        .why = (why_)                                                                            \
+    }
 
 /* ---- allowed ---- */
 
@@ -172,8 +184,7 @@ static const struct plan_case to_an_unknown_host_is_refused =
     REFUSED(FROM_MASTER, NO_CHANGE, NO_HERE, OTHER_HOST, -EINVAL,
             "--to " OTHER_HOST ": the peer is " PEER_HOST " ([peer] host)");
 static const struct plan_case to_this_node_is_refused =
-    REFUSED(FROM_MASTER, NO_CHANGE, NO_HERE, LOCAL_HOST, -EINVAL,
-            "this pair has no other node");
+    REFUSED(FROM_MASTER, NO_CHANGE, NO_HERE, LOCAL_HOST, -EINVAL, "this pair has no other node");
 /* The request is checked before the agent's state: it will never be right. */
 static const struct plan_case to_an_unknown_host_is_refused_as_such_while_busy =
     REFUSED(FROM_MASTER, BUSY, NO_HERE, OTHER_HOST, -EINVAL, "this pair has no other node");
@@ -183,11 +194,10 @@ static const struct plan_case maintenance_is_refused =
     REFUSED(FROM_MASTER, MAINTENANCE, NO_HERE, NO_TO, -EBUSY, "maintenance is on here");
 static const struct plan_case split_brain_is_refused =
     REFUSED(FROM_MASTER, SPLIT_BRAIN, NO_HERE, NO_TO, -EBUSY, "split brain");
-static const struct plan_case unhealthy_local_redis_is_refused =
-    REFUSED(FROM_MASTER, LOCAL_UNHEALTHY, NO_HERE, NO_TO, -EBUSY, "local Redis/Valkey is not healthy");
-static const struct plan_case local_info_unknown_is_refused =
-    REFUSED(FROM_MASTER, LOCAL_INFO_UNKNOWN, NO_HERE, NO_TO, -EBUSY,
-            "local Redis/Valkey is not healthy");
+static const struct plan_case unhealthy_local_redis_is_refused = REFUSED(
+    FROM_MASTER, LOCAL_UNHEALTHY, NO_HERE, NO_TO, -EBUSY, "local Redis/Valkey is not healthy");
+static const struct plan_case local_info_unknown_is_refused = REFUSED(
+    FROM_MASTER, LOCAL_INFO_UNKNOWN, NO_HERE, NO_TO, -EBUSY, "local Redis/Valkey is not healthy");
 static const struct plan_case unreachable_peer_is_refused =
     REFUSED(FROM_MASTER, PEER_UNREACHABLE, NO_HERE, NO_TO, -EBUSY,
             "peer's Redis/Valkey (" PEER_HOST ":6379) does not answer");
@@ -197,33 +207,28 @@ static const struct plan_case unread_preference_record_is_refused =
 
 /* ---- refused: the master's side ---- */
 
-static const struct plan_case here_on_the_master_is_refused =
-    REFUSED(FROM_MASTER, NO_CHANGE, HERE, NO_TO, -EINVAL, "--here: this node is already the master");
+static const struct plan_case here_on_the_master_is_refused = REFUSED(
+    FROM_MASTER, NO_CHANGE, HERE, NO_TO, -EINVAL, "--here: this node is already the master");
 static const struct plan_case master_without_the_vip_is_refused =
-    REFUSED(FROM_MASTER, VIP_ELSEWHERE, NO_HERE, NO_TO, -EBUSY,
-            "master but the VIP is not here");
+    REFUSED(FROM_MASTER, VIP_ELSEWHERE, NO_HERE, NO_TO, -EBUSY, "master but the VIP is not here");
 static const struct plan_case master_whose_keepalived_is_not_master_is_refused =
     REFUSED(FROM_MASTER, VRRP_BACKUP, NO_HERE, NO_TO, -EBUSY, "not in MASTER state");
 static const struct plan_case both_masters_are_refused =
     REFUSED(FROM_MASTER, BOTH_MASTERS, NO_HERE, NO_TO, -EBUSY, "roles: local master, peer master");
-static const struct plan_case both_replicas_are_refused =
-    REFUSED(FROM_MASTER, BOTH_REPLICAS, NO_HERE, NO_TO, -EBUSY,
-            "roles: local replica, peer replica");
+static const struct plan_case both_replicas_are_refused = REFUSED(
+    FROM_MASTER, BOTH_REPLICAS, NO_HERE, NO_TO, -EBUSY, "roles: local replica, peer replica");
 static const struct plan_case replica_with_its_link_down_is_refused =
-    REFUSED(FROM_MASTER, REPLICA_LINK_DOWN, NO_HERE, NO_TO, -EBUSY,
-            "link to the master is down");
-static const struct plan_case replica_still_syncing_is_refused =
-    REFUSED(FROM_MASTER, REPLICA_SYNCING, NO_HERE, NO_TO, -EBUSY,
-            "link to the master is still syncing");
+    REFUSED(FROM_MASTER, REPLICA_LINK_DOWN, NO_HERE, NO_TO, -EBUSY, "link to the master is down");
+static const struct plan_case replica_still_syncing_is_refused = REFUSED(
+    FROM_MASTER, REPLICA_SYNCING, NO_HERE, NO_TO, -EBUSY, "link to the master is still syncing");
 static const struct plan_case replica_one_byte_above_max_lag_is_refused =
     REFUSED(FROM_MASTER, LAG_ABOVE_MAX, NO_HERE, NO_TO, -EBUSY,
             "the replica is 1048577 bytes behind (at most 1048576)");
 
 /* ---- refused: the replica's side ---- */
 
-static const struct plan_case to_on_the_replica_is_refused =
-    REFUSED(FROM_REPLICA, NO_CHANGE, NO_HERE, "peer", -EINVAL,
-            "--to peer: the peer is already the master");
+static const struct plan_case to_on_the_replica_is_refused = REFUSED(
+    FROM_REPLICA, NO_CHANGE, NO_HERE, "peer", -EINVAL, "--to peer: the peer is already the master");
 static const struct plan_case to_the_peer_host_on_the_replica_is_refused =
     REFUSED(FROM_REPLICA, NO_CHANGE, NO_HERE, PEER_HOST, -EINVAL,
             "--to " PEER_HOST ": the peer is already the master");
@@ -243,15 +248,14 @@ static const struct plan_case local_replica_with_its_link_down_is_refused =
 static const struct plan_case local_replica_one_byte_above_max_lag_is_refused =
     REFUSED(FROM_REPLICA, LAG_ABOVE_MAX, HERE, NO_TO, -EBUSY, "1048577 bytes behind");
 static const struct plan_case both_replicas_seen_from_a_replica_are_refused =
-    REFUSED(FROM_REPLICA, BOTH_REPLICAS, HERE, NO_TO, -EBUSY,
-            "roles: local replica, peer replica");
+    REFUSED(FROM_REPLICA, BOTH_REPLICAS, HERE, NO_TO, -EBUSY, "roles: local replica, peer replica");
 
 static void run_case(void **state) {
     const struct plan_case *c = *state;
     struct redis_info local, peer;
     struct switchover_view v = view_of(c->side, c->change, &local, &peer);
-    enum switchover_direction direction = c->direction == SWITCHOVER_AWAY ? SWITCHOVER_HERE
-                                                                          : SWITCHOVER_AWAY;
+    enum switchover_direction direction =
+        c->direction == SWITCHOVER_AWAY ? SWITCHOVER_HERE : SWITCHOVER_AWAY;
     char why[512] = "";
     int r = switchover_plan(&v, c->here, c->to, &direction, why, sizeof(why));
     if (r != c->expected)

@@ -14,13 +14,13 @@
 #include "transition_plan.h"
 
 #define LOCAL_HOST "192.0.2.11"
-#define PEER_HOST "192.0.2.12"
-#define PORT 6379
+#define PEER_HOST  "192.0.2.12"
+#define PORT       6379
 
 /* Replication ids as INFO prints them; NONE is what Redis shows for "no replid2". */
-#define REPLID_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-#define REPLID_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
-#define REPLID_C "cccccccccccccccccccccccccccccccccccccccc"
+#define REPLID_A    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define REPLID_B    "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define REPLID_C    "cccccccccccccccccccccccccccccccccccccccc"
 #define REPLID_NONE "0000000000000000000000000000000000000000"
 
 /* What INFO says about one server, in the few fields the decisions read. */
@@ -35,20 +35,26 @@ struct node {
     long long keys;
 };
 
-#define MASTER(replid_, offset_, keys_)                                                      \
-    { .role = REDIS_ROLE_MASTER, .replid = (replid_), .offset = (offset_),                  \
-      .replid2 = REPLID_NONE, .second_repl_offset = -1, .keys = (keys_) }
+#define MASTER(replid_, offset_, keys_)                                      \
+    {                                                                        \
+        .role = REDIS_ROLE_MASTER, .replid = (replid_), .offset = (offset_), \
+        .replid2 = REPLID_NONE, .second_repl_offset = -1, .keys = (keys_)    \
+    }
 /* A master promoted at `promoted_at` from history `old_replid` (REPLICAOF NO ONE). */
-#define PROMOTED(replid_, offset_, old_replid_, promoted_at_, keys_)                         \
-    { .role = REDIS_ROLE_MASTER, .replid = (replid_), .offset = (offset_),                  \
-      .replid2 = (old_replid_), .second_repl_offset = (promoted_at_) + 1, .keys = (keys_) }
-#define REPLICA_OF(host_, port_, replid_, offset_, keys_)                                    \
-    { .role = REDIS_ROLE_REPLICA, .master_host = (host_), .master_port = (port_),           \
-      .replid = (replid_), .offset = (offset_), .replid2 = REPLID_NONE,                     \
-      .second_repl_offset = -1, .keys = (keys_) }
+#define PROMOTED(replid_, offset_, old_replid_, promoted_at_, keys_)                        \
+    {                                                                                       \
+        .role = REDIS_ROLE_MASTER, .replid = (replid_), .offset = (offset_),                \
+        .replid2 = (old_replid_), .second_repl_offset = (promoted_at_) + 1, .keys = (keys_) \
+    }
+#define REPLICA_OF(host_, port_, replid_, offset_, keys_)                           \
+    {                                                                               \
+        .role = REDIS_ROLE_REPLICA, .master_host = (host_), .master_port = (port_), \
+        .replid = (replid_), .offset = (offset_), .replid2 = REPLID_NONE,           \
+        .second_repl_offset = -1, .keys = (keys_)                                   \
+    }
 /* The local node replicating from the peer, and the peer replicating from us. */
 #define LOCAL_REPLICA(replid_, offset_, keys_) REPLICA_OF(PEER_HOST, PORT, replid_, offset_, keys_)
-#define PEER_REPLICA(replid_, offset_, keys_) REPLICA_OF(LOCAL_HOST, PORT, replid_, offset_, keys_)
+#define PEER_REPLICA(replid_, offset_, keys_)  REPLICA_OF(LOCAL_HOST, PORT, replid_, offset_, keys_)
 
 static struct redis_info info_of(const struct node *node) {
     struct redis_info info;
@@ -82,7 +88,7 @@ static struct peer_view peer_of(bool reachable, const struct node *node) {
     return peer;
 }
 
-#define REACHABLE true
+#define REACHABLE   true
 #define UNREACHABLE false
 
 /* ---- plan_master ---- */
@@ -94,29 +100,36 @@ struct master_case {
     enum master_plan expected;
 };
 
-static const struct master_case peer_unreachable_promotes_now = {
-    LOCAL_REPLICA(REPLID_A, 100, 10), UNREACHABLE, MASTER(REPLID_A, 150, 10),
-    MASTER_PLAN_PROMOTE_NOW };
+static const struct master_case peer_unreachable_promotes_now = { LOCAL_REPLICA(REPLID_A, 100, 10),
+                                                                  UNREACHABLE,
+                                                                  MASTER(REPLID_A, 150, 10),
+                                                                  MASTER_PLAN_PROMOTE_NOW };
 static const struct master_case peer_unreachable_promotes_an_empty_master_now = {
-    MASTER(REPLID_B, 0, 0), UNREACHABLE, MASTER(REPLID_A, 150, 10), MASTER_PLAN_PROMOTE_NOW };
-static const struct master_case peer_replica_promotes_now = {
-    MASTER(REPLID_A, 100, 10), REACHABLE, PEER_REPLICA(REPLID_A, 100, 10),
-    MASTER_PLAN_PROMOTE_NOW };
+    MASTER(REPLID_B, 0, 0), UNREACHABLE, MASTER(REPLID_A, 150, 10), MASTER_PLAN_PROMOTE_NOW
+};
+static const struct master_case peer_replica_promotes_now = { MASTER(REPLID_A, 100, 10), REACHABLE,
+                                                              PEER_REPLICA(REPLID_A, 100, 10),
+                                                              MASTER_PLAN_PROMOTE_NOW };
 static const struct master_case peer_replica_promotes_a_replica_now = {
     LOCAL_REPLICA(REPLID_A, 100, 10), REACHABLE, PEER_REPLICA(REPLID_A, 100, 10),
-    MASTER_PLAN_PROMOTE_NOW };
+    MASTER_PLAN_PROMOTE_NOW
+};
 static const struct master_case peer_master_is_caught_up_with_by_its_replica = {
-    LOCAL_REPLICA(REPLID_A, 100, 10), REACHABLE, MASTER(REPLID_A, 150, 12),
-    MASTER_PLAN_CATCH_UP };
+    LOCAL_REPLICA(REPLID_A, 100, 10), REACHABLE, MASTER(REPLID_A, 150, 12), MASTER_PLAN_CATCH_UP
+};
 static const struct master_case peer_master_is_caught_up_with_by_an_empty_master = {
-    MASTER(REPLID_B, 0, 0), REACHABLE, MASTER(REPLID_A, 150, 12), MASTER_PLAN_CATCH_UP };
+    MASTER(REPLID_B, 0, 0), REACHABLE, MASTER(REPLID_A, 150, 12), MASTER_PLAN_CATCH_UP
+};
 static const struct master_case peer_master_is_caught_up_with_after_a_split_brain = {
-    MASTER(REPLID_B, 500, 20), REACHABLE, MASTER(REPLID_A, 150, 12), MASTER_PLAN_CATCH_UP };
+    MASTER(REPLID_B, 500, 20), REACHABLE, MASTER(REPLID_A, 150, 12), MASTER_PLAN_CATCH_UP
+};
 /* We were promoted from the peer's history and it came back a stale master: catching
  * up from it would discard what we took since. */
-static const struct master_case stale_peer_master_whose_history_we_continue_is_not_caught_up_with = {
-    PROMOTED(REPLID_B, 200, REPLID_A, 100, 12), REACHABLE, MASTER(REPLID_A, 100, 10),
-    MASTER_PLAN_PROMOTE_NOW };
+static const struct master_case
+    stale_peer_master_whose_history_we_continue_is_not_caught_up_with = {
+        PROMOTED(REPLID_B, 200, REPLID_A, 100, 12), REACHABLE, MASTER(REPLID_A, 100, 10),
+        MASTER_PLAN_PROMOTE_NOW
+    };
 
 static void run_master_case(void **state) {
     const struct master_case *c = *state;
@@ -153,7 +166,8 @@ static void test_plan_master_reason_names_the_peer_replicas_master(void **state)
     struct peer_view peer = peer_of(REACHABLE, &peer_node);
     char why[256];
     assert_int_equal(plan_master(&local, &peer, why, sizeof(why)), MASTER_PLAN_PROMOTE_NOW);
-    assert_string_equal(why, "peer is a replica (of " LOCAL_HOST ":6379): nothing to catch up from");
+    assert_string_equal(why,
+                        "peer is a replica (of " LOCAL_HOST ":6379): nothing to catch up from");
 }
 
 /* ---- plan_backup ---- */
@@ -167,29 +181,35 @@ struct backup_case {
 
 static const struct backup_case replica_of_the_peer_does_nothing = {
     LOCAL_REPLICA(REPLID_A, 100, 10), REACHABLE, MASTER(REPLID_A, 100, 10),
-    BACKUP_PLAN_ALREADY_REPLICA };
+    BACKUP_PLAN_ALREADY_REPLICA
+};
 static const struct backup_case replica_of_the_unreachable_peer_does_nothing = {
     LOCAL_REPLICA(REPLID_A, 100, 10), UNREACHABLE, MASTER(REPLID_A, 100, 10),
-    BACKUP_PLAN_ALREADY_REPLICA };
+    BACKUP_PLAN_ALREADY_REPLICA
+};
 static const struct backup_case replica_of_another_host_replicates_now = {
     REPLICA_OF("192.0.2.99", PORT, REPLID_A, 100, 10), REACHABLE, MASTER(REPLID_A, 100, 10),
-    BACKUP_PLAN_REPLICATE_NOW };
+    BACKUP_PLAN_REPLICATE_NOW
+};
 static const struct backup_case replica_of_another_port_of_the_peer_replicates_now = {
     REPLICA_OF(PEER_HOST, 6380, REPLID_A, 100, 10), REACHABLE, MASTER(REPLID_A, 100, 10),
-    BACKUP_PLAN_REPLICATE_NOW };
+    BACKUP_PLAN_REPLICATE_NOW
+};
 static const struct backup_case master_with_keys_replicates_now_when_peer_unreachable = {
-    MASTER(REPLID_A, 100, 10), UNREACHABLE, MASTER(REPLID_A, 100, 10),
-    BACKUP_PLAN_REPLICATE_NOW };
+    MASTER(REPLID_A, 100, 10), UNREACHABLE, MASTER(REPLID_A, 100, 10), BACKUP_PLAN_REPLICATE_NOW
+};
 static const struct backup_case master_with_keys_waits_for_the_peer_master = {
-    MASTER(REPLID_B, 200, 10), REACHABLE, MASTER(REPLID_A, 100, 10), BACKUP_PLAN_WAIT_PEER };
+    MASTER(REPLID_B, 200, 10), REACHABLE, MASTER(REPLID_A, 100, 10), BACKUP_PLAN_WAIT_PEER
+};
 static const struct backup_case master_with_keys_waits_for_the_peer_replica = {
-    MASTER(REPLID_A, 200, 10), REACHABLE, PEER_REPLICA(REPLID_A, 150, 10),
-    BACKUP_PLAN_WAIT_PEER };
+    MASTER(REPLID_A, 200, 10), REACHABLE, PEER_REPLICA(REPLID_A, 150, 10), BACKUP_PLAN_WAIT_PEER
+};
 static const struct backup_case master_without_keys_replicates_now = {
-    MASTER(REPLID_A, 100, 0), REACHABLE, MASTER(REPLID_B, 300, 10), BACKUP_PLAN_REPLICATE_NOW };
+    MASTER(REPLID_A, 100, 0), REACHABLE, MASTER(REPLID_B, 300, 10), BACKUP_PLAN_REPLICATE_NOW
+};
 static const struct backup_case master_without_keys_replicates_now_from_a_replica_peer = {
-    MASTER(REPLID_A, 100, 0), REACHABLE, PEER_REPLICA(REPLID_A, 100, 0),
-    BACKUP_PLAN_REPLICATE_NOW };
+    MASTER(REPLID_A, 100, 0), REACHABLE, PEER_REPLICA(REPLID_A, 100, 0), BACKUP_PLAN_REPLICATE_NOW
+};
 
 static void run_backup_case(void **state) {
     const struct backup_case *c = *state;
@@ -268,41 +288,57 @@ struct history_case {
     bool expected;
 };
 
-static const struct history_case same_history_at_our_offset_continues = {
-    MASTER(REPLID_A, 100, 10), MASTER(REPLID_A, 100, 10), true };
+static const struct history_case same_history_at_our_offset_continues = { MASTER(REPLID_A, 100, 10),
+                                                                          MASTER(REPLID_A, 100, 10),
+                                                                          true };
 static const struct history_case same_history_past_our_offset_continues = {
-    LOCAL_REPLICA(REPLID_A, 100, 10), MASTER(REPLID_A, 150, 10), true };
+    LOCAL_REPLICA(REPLID_A, 100, 10), MASTER(REPLID_A, 150, 10), true
+};
 static const struct history_case same_history_behind_us_does_not_continue = {
-    LOCAL_REPLICA(REPLID_A, 100, 10), MASTER(REPLID_A, 99, 10), false };
+    LOCAL_REPLICA(REPLID_A, 100, 10), MASTER(REPLID_A, 99, 10), false
+};
 static const struct history_case peer_promoted_after_our_offset_continues = {
-    LOCAL_REPLICA(REPLID_A, 100, 10), PROMOTED(REPLID_B, 120, REPLID_A, 100, 10), true };
+    LOCAL_REPLICA(REPLID_A, 100, 10), PROMOTED(REPLID_B, 120, REPLID_A, 100, 10), true
+};
 static const struct history_case peer_promoted_well_after_our_offset_continues = {
-    LOCAL_REPLICA(REPLID_A, 100, 10), PROMOTED(REPLID_B, 300, REPLID_A, 250, 10), true };
+    LOCAL_REPLICA(REPLID_A, 100, 10), PROMOTED(REPLID_B, 300, REPLID_A, 250, 10), true
+};
 /* second_repl_offset == our offset: the peer switched ids one byte before our end. */
 static const struct history_case peer_promoted_before_our_last_write_does_not_continue = {
-    LOCAL_REPLICA(REPLID_A, 100, 10), PROMOTED(REPLID_B, 120, REPLID_A, 99, 10), false };
+    LOCAL_REPLICA(REPLID_A, 100, 10), PROMOTED(REPLID_B, 120, REPLID_A, 99, 10), false
+};
 static const struct history_case peer_promoted_from_a_third_history_does_not_continue = {
-    LOCAL_REPLICA(REPLID_A, 100, 10), PROMOTED(REPLID_B, 120, REPLID_C, 100, 10), false };
+    LOCAL_REPLICA(REPLID_A, 100, 10), PROMOTED(REPLID_B, 120, REPLID_C, 100, 10), false
+};
 static const struct history_case we_were_promoted_from_the_peer_without_writes_continues = {
-    PROMOTED(REPLID_B, 100, REPLID_A, 100, 10), MASTER(REPLID_A, 100, 10), true };
+    PROMOTED(REPLID_B, 100, REPLID_A, 100, 10), MASTER(REPLID_A, 100, 10), true
+};
 static const struct history_case we_were_promoted_from_a_peer_that_moved_on_continues = {
-    PROMOTED(REPLID_B, 100, REPLID_A, 100, 10), MASTER(REPLID_A, 180, 12), true };
+    PROMOTED(REPLID_B, 100, REPLID_A, 100, 10), MASTER(REPLID_A, 180, 12), true
+};
 static const struct history_case we_were_promoted_from_a_peer_behind_us_does_not_continue = {
-    PROMOTED(REPLID_B, 100, REPLID_A, 100, 10), MASTER(REPLID_A, 99, 10), false };
+    PROMOTED(REPLID_B, 100, REPLID_A, 100, 10), MASTER(REPLID_A, 99, 10), false
+};
 static const struct history_case we_were_promoted_and_took_writes_does_not_continue = {
-    PROMOTED(REPLID_B, 130, REPLID_A, 100, 11), MASTER(REPLID_A, 180, 12), false };
+    PROMOTED(REPLID_B, 130, REPLID_A, 100, 11), MASTER(REPLID_A, 180, 12), false
+};
 static const struct history_case we_were_promoted_and_took_one_write_does_not_continue = {
-    PROMOTED(REPLID_B, 101, REPLID_A, 100, 11), MASTER(REPLID_A, 180, 12), false };
-static const struct history_case different_histories_do_not_continue = {
-    MASTER(REPLID_B, 100, 10), MASTER(REPLID_A, 500, 10), false };
+    PROMOTED(REPLID_B, 101, REPLID_A, 100, 11), MASTER(REPLID_A, 180, 12), false
+};
+static const struct history_case different_histories_do_not_continue = { MASTER(REPLID_B, 100, 10),
+                                                                         MASTER(REPLID_A, 500, 10),
+                                                                         false };
 static const struct history_case different_histories_as_replica_do_not_continue = {
-    LOCAL_REPLICA(REPLID_B, 100, 10), MASTER(REPLID_A, 500, 10), false };
-static const struct history_case empty_replid_does_not_continue = {
-    MASTER("", 100, 10), MASTER("", 100, 10), false };
+    LOCAL_REPLICA(REPLID_B, 100, 10), MASTER(REPLID_A, 500, 10), false
+};
+static const struct history_case empty_replid_does_not_continue = { MASTER("", 100, 10),
+                                                                    MASTER("", 100, 10), false };
 static const struct history_case empty_replid_of_ours_does_not_continue_a_peer_history = {
-    MASTER("", 100, 10), MASTER(REPLID_A, 100, 10), false };
+    MASTER("", 100, 10), MASTER(REPLID_A, 100, 10), false
+};
 static const struct history_case unknown_offset_of_ours_does_not_continue = {
-    MASTER(REPLID_A, -1, 10), MASTER(REPLID_A, 100, 10), false };
+    MASTER(REPLID_A, -1, 10), MASTER(REPLID_A, 100, 10), false
+};
 
 static void run_history_case(void **state) {
     const struct history_case *c = *state;
@@ -312,10 +348,10 @@ static void run_history_case(void **state) {
     if (continues != c->expected)
         print_error("local %s %s/%lld (replid2 %s/%lld), peer %s %s/%lld (replid2 %s/%lld): "
                     "continues %d, expected %d\n",
-                    redis_role_to_string(local.role), local.replid,
-                    redis_info_data_offset(&local), local.replid2, local.second_repl_offset,
-                    redis_role_to_string(peer.role), peer.replid, peer.master_repl_offset,
-                    peer.replid2, peer.second_repl_offset, continues, c->expected);
+                    redis_role_to_string(local.role), local.replid, redis_info_data_offset(&local),
+                    local.replid2, local.second_repl_offset, redis_role_to_string(peer.role),
+                    peer.replid, peer.master_repl_offset, peer.replid2, peer.second_repl_offset,
+                    continues, c->expected);
     assert_int_equal(continues, c->expected);
 }
 
@@ -369,28 +405,38 @@ struct resync_case {
 };
 
 static const struct resync_case no_keys_never_lose_data_to_an_unreachable_peer = {
-    MASTER(REPLID_A, 100, 0), UNREACHABLE, MASTER(REPLID_B, 0, 0), false };
+    MASTER(REPLID_A, 100, 0), UNREACHABLE, MASTER(REPLID_B, 0, 0), false
+};
 static const struct resync_case no_keys_never_lose_data_to_a_diverged_peer = {
-    MASTER(REPLID_A, 100, 0), REACHABLE, MASTER(REPLID_B, 50, 10), false };
+    MASTER(REPLID_A, 100, 0), REACHABLE, MASTER(REPLID_B, 50, 10), false
+};
 static const struct resync_case no_keys_never_lose_data_to_a_replica_peer = {
-    MASTER(REPLID_A, 100, 0), REACHABLE, PEER_REPLICA(REPLID_A, 50, 0), false };
+    MASTER(REPLID_A, 100, 0), REACHABLE, PEER_REPLICA(REPLID_A, 50, 0), false
+};
 static const struct resync_case keys_are_lost_to_an_unreachable_peer = {
-    MASTER(REPLID_A, 100, 10), UNREACHABLE, MASTER(REPLID_A, 200, 10), true };
+    MASTER(REPLID_A, 100, 10), UNREACHABLE, MASTER(REPLID_A, 200, 10), true
+};
 static const struct resync_case keys_are_lost_to_a_replica_peer = {
-    MASTER(REPLID_A, 100, 10), REACHABLE, PEER_REPLICA(REPLID_A, 100, 10), true };
+    MASTER(REPLID_A, 100, 10), REACHABLE, PEER_REPLICA(REPLID_A, 100, 10), true
+};
 static const struct resync_case keys_are_kept_by_a_peer_on_our_history = {
-    LOCAL_REPLICA(REPLID_A, 100, 10), REACHABLE, MASTER(REPLID_A, 100, 10), false };
+    LOCAL_REPLICA(REPLID_A, 100, 10), REACHABLE, MASTER(REPLID_A, 100, 10), false
+};
 static const struct resync_case keys_are_kept_by_a_peer_promoted_from_our_history = {
-    LOCAL_REPLICA(REPLID_A, 100, 10), REACHABLE, PROMOTED(REPLID_B, 150, REPLID_A, 100, 12),
-    false };
+    LOCAL_REPLICA(REPLID_A, 100, 10), REACHABLE, PROMOTED(REPLID_B, 150, REPLID_A, 100, 12), false
+};
 static const struct resync_case keys_are_kept_when_we_were_promoted_from_the_peer = {
-    PROMOTED(REPLID_B, 100, REPLID_A, 100, 10), REACHABLE, MASTER(REPLID_A, 100, 10), false };
+    PROMOTED(REPLID_B, 100, REPLID_A, 100, 10), REACHABLE, MASTER(REPLID_A, 100, 10), false
+};
 static const struct resync_case keys_are_lost_to_a_diverged_peer = {
-    MASTER(REPLID_B, 100, 10), REACHABLE, MASTER(REPLID_A, 500, 10), true };
+    MASTER(REPLID_B, 100, 10), REACHABLE, MASTER(REPLID_A, 500, 10), true
+};
 static const struct resync_case keys_are_lost_to_a_peer_behind_us = {
-    LOCAL_REPLICA(REPLID_A, 100, 10), REACHABLE, MASTER(REPLID_A, 99, 10), true };
+    LOCAL_REPLICA(REPLID_A, 100, 10), REACHABLE, MASTER(REPLID_A, 99, 10), true
+};
 static const struct resync_case keys_written_since_our_promotion_are_lost = {
-    PROMOTED(REPLID_B, 130, REPLID_A, 100, 11), REACHABLE, MASTER(REPLID_A, 180, 12), true };
+    PROMOTED(REPLID_B, 130, REPLID_A, 100, 11), REACHABLE, MASTER(REPLID_A, 180, 12), true
+};
 
 static void run_resync_case(void **state) {
     const struct resync_case *c = *state;
