@@ -7,7 +7,8 @@
 #   make package-check build the .deb and .rpm, then prove the .deb on two hosts booted under systemd
 #   make bench      timings (never pass/fail)
 #   make demo       the two-host keepalived lab, a failover shown live (root)
-#   make SANITIZE=1 build with address and undefined-behaviour sanitizers
+#   make SANITIZE=1 build with address and undefined-behaviour sanitizers, into
+#                   build/sanitize (make check SANITIZE=1 runs every suite on it)
 
 PREFIX    ?= /usr/local
 SBINDIR   ?= $(PREFIX)/sbin
@@ -19,7 +20,14 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 EXAMPLESDIR ?= $(PREFIX)/share/doc/redis-vrrp-agent/examples
 DESTDIR   ?=
 PKGS      := hiredis libnl-3.0 libnl-route-3.0 inih libsystemd
-BUILD     := build
+# A sanitized build has a directory of its own: make cannot tell objects built with
+# other flags apart. The tests find the binaries through RVA_BUILD.
+ifeq ($(SANITIZE),1)
+BUILD     ?= build/sanitize
+else
+BUILD     ?= build
+endif
+export RVA_BUILD := $(abspath $(BUILD))
 PYTHON    ?= /usr/bin/python3
 # Which server the tests, the lab and the benchmarks run: redis or valkey.
 SERVER    ?= redis
@@ -40,8 +48,13 @@ CFLAGS    += -Wno-format-truncation
 CFLAGS    += $(shell pkg-config --cflags $(PKGS))
 LDLIBS    += $(shell pkg-config --libs $(PKGS))
 ifeq ($(SANITIZE),1)
-CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer
+CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS   += -fsanitize=address,undefined
+# Every finding stops the process that made it (so the test that drove it fails)
+# and leaves a report here, which check then refuses to pass with.
+SANITIZER_REPORTS := $(abspath $(BUILD))/sanitizer-reports
+export ASAN_OPTIONS  := abort_on_error=1:detect_leaks=1:log_path=$(SANITIZER_REPORTS)/asan
+export UBSAN_OPTIONS := halt_on_error=1:print_stacktrace=1:log_path=$(SANITIZER_REPORTS)/ubsan
 endif
 
 AGENT_SRCS := $(wildcard agent/*.c)
@@ -86,8 +99,14 @@ $(BUILD)/agent $(BUILD)/lean $(BUILD)/tests:
 # check installs what it needs (a no-op when everything is there), then runs every test.
 check: deps
 	$(MAKE) all $(UNIT_BINS)
+ifeq ($(SANITIZE),1)
+	rm -rf $(SANITIZER_REPORTS) && mkdir -p $(SANITIZER_REPORTS)
+endif
 	$(MAKE) unit
 	$(MAKE) integration
+ifeq ($(SANITIZE),1)
+	scripts/sanitizer-reports $(SANITIZER_REPORTS)
+endif
 
 # Each leg is a `make check` on one platform, in a cached Debian root when it is not
 # this machine's release; one summary line a leg (scripts/check-matrix).
@@ -154,4 +173,7 @@ install: all
 		$(DESTDIR)$(SYSCONFDIR)/logrotate.d/redis-vrrp-agent
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf build
+
+# Hardening targets (fuzz, lint, memcheck, soak), one file each.
+include $(sort $(wildcard mk/*.mk))

@@ -28,7 +28,8 @@ import redis_client
 import server_kind
 
 ROOT = Path(__file__).resolve().parent.parent
-AGENT = ROOT / "build" / "redis-vrrp-agent"
+# make exports RVA_BUILD: build, or build/sanitize for make check SANITIZE=1.
+AGENT = Path(os.environ.get("RVA_BUILD", ROOT / "build")) / "redis-vrrp-agent"
 WRITER = ROOT / "scripts" / "lab-writer"
 LAB_DIR = Path(os.environ.get("RVA_LAB_DIR", "/tmp/rva-lab"))
 

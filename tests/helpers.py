@@ -18,7 +18,7 @@ import redis_client  # noqa: E402
 import server_kind  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-AGENT = ROOT / "build" / "redis-vrrp-agent"
+AGENT = lablib.AGENT
 
 
 def free_port():
