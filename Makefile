@@ -46,7 +46,8 @@ endif
 # Messages are cut to fixed-size buffers on purpose (every buffer is bounded).
 CFLAGS    += -Wno-format-truncation
 CFLAGS    += $(shell pkg-config --cflags $(PKGS))
-LDLIBS    += $(shell pkg-config --libs $(PKGS))
+# -pthread: the daemon resolves host names on short-lived threads (host_resolver.c).
+LDLIBS    += $(shell pkg-config --libs $(PKGS)) -pthread
 ifeq ($(SANITIZE),1)
 CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS   += -fsanitize=address,undefined

@@ -328,9 +328,10 @@ static void on_local_link_lost(void *userdata) {
 static int start_components(struct agent *a) {
     int r;
     track_file_init(&a->track, a->cfg.check.track_file);
-    r = redis_link_init(&a->local_link, a->event, &a->cfg.redis, on_local_link_lost, a);
+    r = redis_link_init(&a->local_link, a->event, &a->cfg.redis, "[redis] host", on_local_link_lost,
+                        a);
     if (r >= 0)
-        r = redis_link_init(&a->peer_link, a->event, &a->cfg.peer, NULL, NULL);
+        r = redis_link_init(&a->peer_link, a->event, &a->cfg.peer, "[peer] host", NULL, NULL);
     if (r < 0)
         return log_error_errno(r, "Redis links");
     /* The first local check waits for the first word from the peer (at most one

@@ -126,13 +126,20 @@ int notify_run_inline(const struct config *cfg, const struct notification *n) {
     bool links = false;
     r = sd_event_new(&run.event);
     if (r >= 0)
-        r = redis_link_init(&local, run.event, &cfg->redis, NULL, NULL);
+        r = redis_link_init(&local, run.event, &cfg->redis, "[redis] host", NULL, NULL);
     if (r >= 0) {
-        r = redis_link_init(&peer, run.event, &cfg->peer, NULL, NULL);
+        r = redis_link_init(&peer, run.event, &cfg->peer, "[peer] host", NULL, NULL);
         if (r < 0)
             redis_link_close(&local);
         links = r >= 0;
     }
+    /* A host name is resolved off the loop even here: wait for it (bounded by the
+     * connect timeout), or the transition's first commands would fail for it. */
+    uint64_t resolve_deadline_usec =
+        monotonic_usec() + (uint64_t)cfg->peer.connect_timeout_ms * 1000u;
+    while (r >= 0 && (redis_link_resolving(&local) || redis_link_resolving(&peer)) &&
+           monotonic_usec() < resolve_deadline_usec)
+        r = sd_event_run(run.event, resolve_deadline_usec - monotonic_usec());
     if (r >= 0)
         r = transition_start(&t, run.event, cfg, &local, &peer, n->state, run.id, &hooks);
     /* Until the transition is done and the links have delivered what it sent last. */

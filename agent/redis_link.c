@@ -134,6 +134,7 @@ static void on_connect(const redisAsyncContext *ac, int status) {
     set_failure(link, redis_status_from_io(ac->err, saved_errno), "connect",
                 link->endpoint->connect_timeout_ms, ac->errstr);
     link->ac = NULL; /* hiredis frees it after this callback */
+    link->failed_connects++;
     sd_event_source_set_enabled(link->deadline_timer, SD_EVENT_OFF);
 }
 
@@ -178,6 +179,7 @@ static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata) {
             monotonic_usec() +
             (uint64_t)(backoff_ms < LINK_BACKOFF_MAX_MS ? backoff_ms : LINK_BACKOFF_MAX_MS) * 1000u;
         link->timed_out_connects++;
+        link->failed_connects++;
     }
     drop_context(link);
     return 0;
@@ -229,20 +231,42 @@ static void send_auth(struct redis_link *link) {
         list_append(link, req);
 }
 
+static void reset_resolver(struct redis_link *link) {
+    const char *label = link->resolver.label;
+    host_resolver_close(&link->resolver);
+    host_resolver_init(&link->resolver, link->event, label, link->endpoint->host);
+}
+
 /* Start a connection; on failure last_* say why. */
 static int start_connect(struct redis_link *link) {
     const struct redis_endpoint *ep = link->endpoint;
     if (monotonic_usec() < link->retry_after_usec)
         return -EAGAIN; /* backing off: last_* still hold the timeout */
+    char address[64];
+    snprintf(address, sizeof(address), "%s", ep->host);
+    if (!ep->unix_socket[0] && !host_is_numeric(ep->host)) {
+        if (strcmp(link->resolver.host, ep->host) != 0) /* a reload named another host */
+            reset_resolver(link);
+        /* Every reconnect may refresh the addresses; this one uses the last known. */
+        host_resolver_refresh(&link->resolver);
+        if (!host_resolver_address(&link->resolver, link->failed_connects, address,
+                                   sizeof(address))) {
+            set_failure(link, REDIS_STATUS_IO, "connect", 0,
+                        link->resolver.error[0] ? link->resolver.error
+                                                : "the host name is still being resolved");
+            return -EAGAIN;
+        }
+    }
     errno = 0;
     redisAsyncContext *ac = ep->unix_socket[0] ? redisAsyncConnectUnix(ep->unix_socket)
-                                               : redisAsyncConnect(ep->host, ep->port);
+                                               : redisAsyncConnect(address, ep->port);
     int saved_errno = errno;
     if (!ac) {
         set_failure(link, REDIS_STATUS_IO, "connect", 0, "out of memory");
         return -ENOMEM;
     }
     if (ac->err) {
+        link->failed_connects++;
         set_failure(link, redis_status_from_io(ac->err, saved_errno), "connect",
                     ep->connect_timeout_ms, ac->errstr);
         redisAsyncFree(ac);
@@ -318,13 +342,21 @@ void redis_link_cancel(struct redis_link *link, const void *owner) {
 
 bool redis_link_busy(const struct redis_link *link) { return link->head || link->failed; }
 
+bool redis_link_resolving(const struct redis_link *link) {
+    return link->resolver.running && !link->resolver.addresses[0];
+}
+
 int redis_link_init(struct redis_link *link, sd_event *event, const struct redis_endpoint *ep,
-                    redis_link_lost_fn on_lost, void *userdata) {
+                    const char *label, redis_link_lost_fn on_lost, void *userdata) {
     memset(link, 0, sizeof(*link));
     link->endpoint = ep;
     link->event = event;
     link->on_lost = on_lost;
     link->userdata = userdata;
+    host_resolver_init(&link->resolver, event, label, ep->host);
+    /* A head start: the first command usually finds the address known. */
+    if (!ep->unix_socket[0] && !host_is_numeric(ep->host))
+        host_resolver_refresh(&link->resolver);
     int r = sd_event_add_time(event, &link->deadline_timer, CLOCK_MONOTONIC, UINT64_MAX, 1,
                               on_deadline, link);
     if (r >= 0)
@@ -350,4 +382,5 @@ void redis_link_close(struct redis_link *link) {
     }
     link->deadline_timer = sd_event_source_disable_unref(link->deadline_timer);
     link->deliver_timer = sd_event_source_disable_unref(link->deliver_timer);
+    host_resolver_close(&link->resolver);
 }

@@ -3,9 +3,11 @@
  * local server and to the peer, shared by the checks, the peer view and transitions.
  *
  * - Connects on demand (the first command after a failure), with AUTH sent first as
- *   arguments. A host name is resolved by hiredis at each connect, synchronously:
- *   configure addresses where the resolver may be slow. A connect that timed out backs off (LINK_BACKOFF_*): until the next
- *   attempt, commands fail at once with the last reason. A refused connect does not
+ *   arguments. A host name is resolved off the loop (host_resolver.h), from init on;
+ *   until its first address is known, commands fail at once saying so, and each
+ *   reconnect refreshes it in the background. A connect that timed out backs off
+ *   (LINK_BACKOFF_*): until the next attempt, commands fail at once with the last
+ *   reason. A refused connect does not
  *   back off: it costs nothing, and a restarted server must be seen at once.
  * - Every command has a deadline: when a reply is owed and the server stays silent
  *   for the connect or command timeout, the connection is dropped and every owed
@@ -22,6 +24,7 @@
 #include <systemd/sd-event.h>
 
 #include "config.h"
+#include "host_resolver.h"
 #include "redis_error.h"
 
 struct redis_result {
@@ -49,14 +52,17 @@ struct redis_link {
     struct link_request *failed;      /* failures waiting to be delivered from the loop */
     uint64_t retry_after_usec;        /* no connect attempt before this (backoff) */
     int timed_out_connects;           /* in a row */
+    unsigned failed_connects;         /* ever: picks a host name's next address */
     enum redis_status last_status;    /* of the last failure */
     char last_error[256];
+    struct host_resolver resolver; /* for a host name; unused for an address */
     redis_link_lost_fn on_lost;
     void *userdata;
 };
 
+/* label names the endpoint's host in messages: "[peer] host". */
 int redis_link_init(struct redis_link *link, sd_event *event, const struct redis_endpoint *ep,
-                    redis_link_lost_fn on_lost, void *userdata);
+                    const char *label, redis_link_lost_fn on_lost, void *userdata);
 /* Drop the connection and every owed reply, without calling their callbacks. */
 void redis_link_close(struct redis_link *link);
 
@@ -79,5 +85,8 @@ void redis_link_cancel(struct redis_link *link, const void *owner);
  * ended (its CLIENT UNPAUSE) would otherwise never reach the server. The deadlines
  * bound that wait. */
 bool redis_link_busy(const struct redis_link *link);
+
+/* The endpoint's host name is still being resolved for the first time. */
+bool redis_link_resolving(const struct redis_link *link);
 
 #endif

@@ -1,0 +1,23 @@
+"""`[peer] host` given as a name: resolved off the daemon's loop (host_resolver.c),
+then used like an address. (A name that does not resolve is a row of the bad-input
+catalogue, test_bad_input.py.)"""
+from daemon_harness import FAST_FULL_SYNC, replicates_from, wait_in_sync
+from helpers import wait_for
+
+
+def test_a_peer_named_by_host_name_is_resolved_and_used(redis_factory, daemons):
+    peer = redis_factory("peer", extra=[FAST_FULL_SYNC]).start()
+    local = redis_factory("local", extra=[FAST_FULL_SYNC]).start()
+    d = daemons("agent", local.port, peer.port, {"peer": {"host": "localhost"}}).start()
+
+    d.wait_status("the peer, named localhost, to be reachable",
+                  lambda s: s["peer"]["reachable"] and s["peer"]["role"] == "master")
+    wait_for("the log to say what localhost resolved to",
+             lambda: "[peer] host localhost resolves to 127.0.0.1" in d.log())
+
+    # A transition re-points replication at the peer by the name the operator gave.
+    r = d.cli("notify", "INSTANCE", "VI_1", "BACKUP", "90", timeout=10)
+    assert r.returncode == 0, r.stderr
+    wait_for("local to replicate from the peer", lambda: replicates_from(local, peer.port))
+    wait_in_sync(local, peer)
+    d.stop()
