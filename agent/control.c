@@ -1,6 +1,11 @@
 /* Control socket. Requests are tiny and local, so the server reads a request with a
  * short receive timeout right when the connection is accepted; a client that connects
- * and says nothing costs at most that timeout, never a hang. */
+ * and says nothing costs at most that timeout, never a hang.
+ *
+ * Only root and the agent's own user may ask (SO_PEERCRED), whatever the socket's
+ * mode: a request can promote, demote or pause Redis. The socket is also created
+ * owner-only, so others are normally stopped at connect(); the check holds if an
+ * operator loosens the mode. */
 #include "control.h"
 
 #include <errno.h>
@@ -45,6 +50,20 @@ static int on_connection(sd_event_source *s, int fd, uint32_t revents, void *use
     control_set_timeouts(client, CONTROL_IO_TIMEOUT_MS);
     char request[1024];
     static char reply[CONTROL_REPLY_MAX];
+    struct ucred peer = { .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 }; /* if unknown */
+    socklen_t peer_size = sizeof(peer);
+    if (getsockopt(client, SOL_SOCKET, SO_PEERCRED, &peer, &peer_size) < 0 ||
+        (peer.uid != 0 && peer.uid != geteuid())) {
+        log_warning("control socket: refused a request from uid %d (pid %d): only root and the "
+                    "agent's user (uid %u) may send requests",
+                    (int)peer.uid, (int)peer.pid, (unsigned)geteuid());
+        snprintf(reply, sizeof(reply),
+                 "error: refused: uid %d is neither root nor the agent's user (uid %u)\n",
+                 (int)peer.uid, (unsigned)geteuid());
+        control_write_all(client, reply, strlen(reply));
+        close(client);
+        return 0;
+    }
     if (read_line(client, request, sizeof(request)) > 0) {
         reply[0] = '\0';
         cs->handler(request, reply, sizeof(reply), cs->userdata);
