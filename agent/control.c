@@ -50,10 +50,13 @@ static int on_connection(sd_event_source *s, int fd, uint32_t revents, void *use
     control_set_timeouts(client, CONTROL_IO_TIMEOUT_MS);
     char request[1024];
     static char reply[CONTROL_REPLY_MAX];
+    /* The request is read first even from a caller that is then refused: closing with
+     * it unread would reset the connection before the refusal reaches the caller. */
+    ssize_t request_length = read_line(client, request, sizeof(request));
     struct ucred peer = { .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 }; /* if unknown */
     socklen_t peer_size = sizeof(peer);
-    if (getsockopt(client, SOL_SOCKET, SO_PEERCRED, &peer, &peer_size) < 0 ||
-        (peer.uid != 0 && peer.uid != geteuid())) {
+    if (request_length > 0 && (getsockopt(client, SOL_SOCKET, SO_PEERCRED, &peer, &peer_size) < 0 ||
+                               (peer.uid != 0 && peer.uid != geteuid()))) {
         log_warning("control socket: refused a request from uid %d (pid %d): only root and the "
                     "agent's user (uid %u) may send requests",
                     (int)peer.uid, (int)peer.pid, (unsigned)geteuid());
@@ -64,7 +67,7 @@ static int on_connection(sd_event_source *s, int fd, uint32_t revents, void *use
         close(client);
         return 0;
     }
-    if (read_line(client, request, sizeof(request)) > 0) {
+    if (request_length > 0) {
         reply[0] = '\0';
         cs->handler(request, reply, sizeof(reply), cs->userdata);
         control_write_all(client, reply, strlen(reply));

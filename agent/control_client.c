@@ -33,7 +33,8 @@ void control_set_timeouts(int fd, int ms) {
 
 void control_write_all(int fd, const char *data, size_t len) {
     while (len > 0) {
-        ssize_t n = write(fd, data, len);
+        /* A peer that has closed is an error here, not a SIGPIPE that kills a CLI. */
+        ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -167,8 +168,11 @@ static void report_no_daemon(const char *command, int r) {
     fprintf(stderr, "redis-vrrp-agent %s: %s\n", command,
             r == -ENOENT || r == -ECONNREFUSED ? "no daemon is running for this run_dir"
                                                : strerror(-r));
-    if (r == -EACCES)
+    if (r == -EACCES) {
+        fprintf(stderr, "redis-vrrp-agent: the control socket answers only root and the "
+                        "agent's own user\n");
         explain_permission();
+    }
 }
 
 static int cmd_notify(const struct command_line *cl) {
@@ -455,6 +459,10 @@ static int parse_command_line(int argc, char **argv, struct command_line *cl, co
 }
 
 int main(int argc, char **argv) {
+    /* Most commands read a password file: no core dump may hold it, and no other
+     * process of the same user may read this one's memory (/proc/PID/mem, ptrace).
+     * An exec (run -> redis-vrrp-agentd) resets this, so both binaries set it here. */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     struct command_line cl;
     const char *cmd;
     int status = EXIT_USAGE;
