@@ -387,11 +387,22 @@ int config_read_password_file(const char *path, char *out, size_t out_size, char
         snprintf(err, err_size, "not a regular file");
         return -EINVAL;
     }
-    /* Like ssh with private keys: a secret others can read is refused, not used. */
-    if (st.st_mode & 0077) {
+    /* Like ssh with private keys: a secret others can read is refused, not used. The
+     * one exception is the agent's own group (root:redis-vrrp-agent 0640, the way a
+     * package ships it): the file then stays root's to change. */
+    if (st.st_mode & 0007) {
         close(fd);
-        snprintf(err, err_size, "accessible by group or others (mode %04o); run: chmod 600 %s",
+        snprintf(err, err_size, "accessible by others (mode %04o); run: chmod 600 %s",
                  (unsigned)(st.st_mode & 07777), path);
+        return -EPERM;
+    }
+    if ((st.st_mode & 0070) && ((st.st_mode & 0020) || st.st_gid != getegid())) {
+        close(fd);
+        snprintf(err, err_size,
+                 "accessible by group %u, not only the agent's own (gid %u; mode %04o); "
+                 "run: chmod 600 %s, or chgrp %u %s and chmod 640 %s",
+                 (unsigned)st.st_gid, (unsigned)getegid(), (unsigned)(st.st_mode & 07777), path,
+                 (unsigned)getegid(), path, path);
         return -EPERM;
     }
     char buf[CONFIG_PASSWORD_MAX + 2];

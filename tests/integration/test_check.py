@@ -135,7 +135,7 @@ def test_world_readable_password_file_is_refused(tmp_path):
                         {"redis": {"password_file": pw}, "peer": {"host": "192.0.2.12"}})
     r = run_agent("check", config=conf)
     assert r.returncode == 2
-    assert "accessible by group or others (mode 0644)" in r.stderr
+    assert "accessible by others (mode 0644)" in r.stderr
     assert "secret" not in r.stderr + r.stdout
 
 

@@ -499,12 +499,34 @@ static void test_password_file_readable_by_others_is_refused_with_chmod_hint(voi
     unlink(path);
 }
 
-static void test_password_file_readable_by_group_is_refused(void **state) {
+static void test_password_file_readable_by_another_group_is_refused(void **state) {
     (void)state;
     char path[64], out[CONFIG_PASSWORD_MAX] = "", err[512];
     write_temp_file(path, "secret\n", 0640);
+    assert_int_equal(chown(path, (uid_t)-1, getegid() + 1), 0); /* the tests run as root */
     assert_int_equal(config_read_password_file(path, out, sizeof(out), err, sizeof(err)), -EPERM);
+    assert_non_null(strstr(err, "not only the agent's own"));
     assert_non_null(strstr(err, "chmod 600"));
+    assert_string_equal(out, "");
+    unlink(path);
+}
+
+static void test_password_file_readable_by_the_agents_own_group_is_read(void **state) {
+    (void)state;
+    char path[64], out[CONFIG_PASSWORD_MAX] = "", err[512];
+    write_temp_file(path, "secret\n", 0640);
+    assert_int_equal(chown(path, (uid_t)-1, getegid()), 0);
+    assert_int_equal(config_read_password_file(path, out, sizeof(out), err, sizeof(err)), 0);
+    assert_string_equal(out, "secret");
+    unlink(path);
+}
+
+static void test_password_file_writable_by_the_group_is_refused(void **state) {
+    (void)state;
+    char path[64], out[CONFIG_PASSWORD_MAX] = "", err[512];
+    write_temp_file(path, "secret\n", 0660);
+    assert_int_equal(chown(path, (uid_t)-1, getegid()), 0);
+    assert_int_equal(config_read_password_file(path, out, sizeof(out), err, sizeof(err)), -EPERM);
     unlink(path);
 }
 
@@ -614,7 +636,7 @@ static void test_load_refusal_of_password_file_names_config_section_and_key(void
     struct config cfg;
     assert_int_equal(config_load(&cfg, conf, err, sizeof(err)), -EPERM);
     snprintf(expected, sizeof(expected),
-             "%s: [peer] password_file = %s: accessible by group or others (mode 0644); "
+             "%s: [peer] password_file = %s: accessible by others (mode 0644); "
              "run: chmod 600 %s",
              conf, pw, pw);
     assert_string_equal(err, expected);
@@ -762,7 +784,9 @@ int main(void) {
         cmocka_unit_test(test_healthy_and_fail_values_must_differ_in_being_zero),
         cmocka_unit_test(test_error_message_is_cut_to_the_buffer),
         cmocka_unit_test(test_password_file_readable_by_others_is_refused_with_chmod_hint),
-        cmocka_unit_test(test_password_file_readable_by_group_is_refused),
+        cmocka_unit_test(test_password_file_readable_by_another_group_is_refused),
+        cmocka_unit_test(test_password_file_readable_by_the_agents_own_group_is_read),
+        cmocka_unit_test(test_password_file_writable_by_the_group_is_refused),
         cmocka_unit_test(test_password_file_empty_is_refused),
         cmocka_unit_test(test_password_file_with_empty_first_line_is_refused),
         cmocka_unit_test(test_password_file_first_line_only_without_newline),
