@@ -15,6 +15,7 @@ SBINDIR   ?= $(PREFIX)/sbin
 SYSCONFDIR ?= /etc
 UNITDIR   ?= $(PREFIX)/lib/systemd/system
 TMPFILESDIR ?= /usr/lib/tmpfiles.d
+SYSUSERSDIR ?= /usr/lib/sysusers.d
 MANDIR    ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 EXAMPLESDIR ?= $(PREFIX)/share/doc/redis-vrrp-agent/examples
@@ -170,6 +171,8 @@ install: all
 	chmod 0644 $(DESTDIR)$(UNITDIR)/redis-vrrp-agent.service
 	install -D -m 0644 packaging/tmpfiles/redis-vrrp-agent.conf \
 		$(DESTDIR)$(TMPFILESDIR)/redis-vrrp-agent.conf
+	install -D -m 0644 packaging/sysusers/redis-vrrp-agent.conf \
+		$(DESTDIR)$(SYSUSERSDIR)/redis-vrrp-agent.conf
 	install -D -m 0644 packaging/logrotate/redis-vrrp-agent \
 		$(DESTDIR)$(SYSCONFDIR)/logrotate.d/redis-vrrp-agent
 

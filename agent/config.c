@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -389,20 +390,24 @@ int config_read_password_file(const char *path, char *out, size_t out_size, char
     }
     /* Like ssh with private keys: a secret others can read is refused, not used. The
      * one exception is the agent's own group (root:redis-vrrp-agent 0640, the way a
-     * package ships it): the file then stays root's to change. */
+     * package ships it): the file then stays root's to change. "Own" is the group this
+     * process runs as, or the packaged service account's group: `config-test`, run by
+     * root, vets the file for the daemon that systemd runs as that account. */
     if (st.st_mode & 0007) {
         close(fd);
         snprintf(err, err_size, "accessible by others (mode %04o); run: chmod 600 %s",
                  (unsigned)(st.st_mode & 07777), path);
         return -EPERM;
     }
-    if ((st.st_mode & 0070) && ((st.st_mode & 0020) || st.st_gid != getegid())) {
+    const struct group *service_group = getgrnam(CONFIG_SERVICE_GROUP);
+    bool own_group = st.st_gid == getegid() || (service_group && st.st_gid == service_group->gr_gid);
+    if ((st.st_mode & 0070) && ((st.st_mode & 0020) || !own_group)) {
         close(fd);
         snprintf(err, err_size,
-                 "accessible by group %u, not only the agent's own (gid %u; mode %04o); "
-                 "run: chmod 600 %s, or chgrp %u %s and chmod 640 %s",
-                 (unsigned)st.st_gid, (unsigned)getegid(), (unsigned)(st.st_mode & 07777), path,
-                 (unsigned)getegid(), path, path);
+                 "accessible by group %u, not only the agent's own (gid %u or group %s; "
+                 "mode %04o); run: chmod 600 %s, or chgrp %s %s and chmod 640 %s",
+                 (unsigned)st.st_gid, (unsigned)getegid(), CONFIG_SERVICE_GROUP,
+                 (unsigned)(st.st_mode & 07777), path, CONFIG_SERVICE_GROUP, path, path);
         return -EPERM;
     }
     char buf[CONFIG_PASSWORD_MAX + 2];

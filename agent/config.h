@@ -13,6 +13,8 @@
 #define CONFIG_PATH_MAX     256
 #define CONFIG_NAME_MAX     128
 #define CONFIG_PASSWORD_MAX 512
+/* The group of the service account the packages create (packaging/sysusers). */
+#define CONFIG_SERVICE_GROUP "redis-vrrp-agent"
 
 /* Where a Redis server is and how to log in to it. */
 struct redis_endpoint {

@@ -37,7 +37,9 @@ def configure(host, password):
         f"unixsocket {booted.REDIS_SOCKET}", "unixsocketperm 700", ""]))
     host.run("systemctl", "restart", "redis-server")
     # 2. The agent: the example, with the peer's address and the password file.
-    host.write("/etc/redis-vrrp-agent/redis.pw", password + "\n", 0o600)
+    #    The daemon runs as its own user: the password file is root's, its group's.
+    host.write("/etc/redis-vrrp-agent/redis.pw", password + "\n", 0o640)
+    host.run("chgrp", "redis-vrrp-agent", "/etc/redis-vrrp-agent/redis.pw")
     agent = host.path(f"{EXAMPLES}/agent.conf").read_text()
     agent = agent.replace("host = 192.0.2.12", f"host = {lablib.NODES[host.peer]}")
     agent = agent.replace("password_file =\n", "password_file = /etc/redis-vrrp-agent/redis.pw\n", 1)

@@ -117,6 +117,20 @@ def test_security_exposure_is_below_2_5(pair):
     assert float(line.split(":")[1].split()[0]) < 2.5, line
 
 
+def test_the_agent_runs_as_its_own_user_with_no_capability(pair):
+    host = pair.hosts["a"]
+    pid = host.show(UNIT, "MainPID")["MainPID"]
+    status = dict(line.split(":\t", 1) for line in
+                  host.path(f"/proc/{pid}/status").read_text().splitlines() if ":\t" in line)
+    uid = host.run("id", "-u", "redis-vrrp-agent").stdout.strip()
+    assert status["Uid"].split()[:2] == [uid, uid], status["Uid"]
+    for kind in ("CapEff", "CapPrm", "CapBnd", "CapAmb"):
+        assert int(status[kind].strip(), 16) == 0, (kind, status[kind])
+    # The group that reads dump.rdb for snapshots, added because redis-server is here.
+    assert "redis" in host.run("id", "-nG", "redis-vrrp-agent").stdout.split()
+    assert host.path("/run/redis-vrrp-agent/track").stat().st_uid == int(uid)
+
+
 def test_reload_rereads_the_config(pair):
     host = pair.hosts["a"]
     conf = host.path("/etc/redis-vrrp-agent/agent.conf")
