@@ -18,27 +18,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "control_request.h"
 #include "log.h"
 
 #define CONTROL_IO_TIMEOUT_MS 200
-
-/* Read until newline, EOF, or the buffer is full. */
-static ssize_t read_line(int fd, char *buf, size_t size) {
-    size_t used = 0;
-    while (used < size - 1) {
-        ssize_t n = read(fd, buf + used, size - 1 - used);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        used += (size_t)n;
-        if (memchr(buf, '\n', used))
-            break;
-    }
-    buf[used] = '\0';
-    buf[strcspn(buf, "\r\n")] = '\0';
-    return (ssize_t)used;
-}
 
 static int on_connection(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
     (void)s;
@@ -48,11 +31,11 @@ static int on_connection(sd_event_source *s, int fd, uint32_t revents, void *use
     if (client < 0)
         return 0;
     control_set_timeouts(client, CONTROL_IO_TIMEOUT_MS);
-    char request[1024];
+    char request[CONTROL_REQUEST_MAX];
     static char reply[CONTROL_REPLY_MAX];
     /* The request is read first even from a caller that is then refused: closing with
      * it unread would reset the connection before the refusal reaches the caller. */
-    ssize_t request_length = read_line(client, request, sizeof(request));
+    ssize_t request_length = control_read_line(client, request, sizeof(request));
     struct ucred peer = { .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 }; /* if unknown */
     socklen_t peer_size = sizeof(peer);
     if (request_length > 0 && (getsockopt(client, SOL_SOCKET, SO_PEERCRED, &peer, &peer_size) < 0 ||

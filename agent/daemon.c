@@ -19,6 +19,7 @@
 
 #include "agent.h"
 #include "clock.h"
+#include "control_request.h"
 #include "daemon_switchover.h"
 #include "log.h"
 #include "run_dir.h"
@@ -264,44 +265,37 @@ static int set_maintenance(struct agent *a, bool on) {
     return 0;
 }
 
-/* Split a request line into words (no quoting: requests are words and numbers). */
-static int split_request(char *line, char **words, int max) {
-    int n = 0;
-    for (char *save = NULL, *w = strtok_r(line, " \t", &save); w && n < max;
-         w = strtok_r(NULL, " \t", &save))
-        words[n++] = w;
-    return n;
-}
-
-static void on_control_request(const char *request, char *reply, size_t size, void *userdata) {
+static void on_control_request(const char *line, char *reply, size_t size, void *userdata) {
     struct agent *a = userdata;
-    char line[1024], *words[8];
-    snprintf(line, sizeof(line), "%s", request);
-    int n = split_request(line, words, 8);
-    if (n >= 1 && strcmp(words[0], "status") == 0) {
-        bool json = n >= 2 && strcmp(words[1], "--json") == 0;
+    struct control_request request;
+    char err[400];
+    if (control_request_parse(line, &request, err, sizeof(err)) < 0) {
+        snprintf(reply, size, "error: %s\n", err);
+        return;
+    }
+    switch (request.verb) {
+    case CONTROL_STATUS:
         snprintf(reply, size, "ok\n");
-        (json ? status_format_json : status_format_text)(a, reply + 3, size - 3);
-    } else if (n >= 1 && strcmp(words[0], "notify") == 0) {
-        struct notification note;
-        char err[300];
-        if (notification_parse_args(n - 1, words + 1, &note, err, sizeof(err)) < 0) {
-            snprintf(reply, size, "error: %s\n", err);
-            return;
-        }
-        submit_notification(a, &note, "control socket");
+        (request.json ? status_format_json : status_format_text)(a, reply + 3, size - 3);
+        break;
+    case CONTROL_NOTIFY:
+        submit_notification(a, &request.note, "control socket");
         snprintf(reply, size, "ok queued\n");
-    } else if (n >= 1 && strcmp(words[0], "switchover") == 0) {
-        switchover_request(a, n - 1, words + 1, reply, size);
-    } else if (n >= 1 && strcmp(words[0], "switchover-status") == 0) {
-        switchover_status_request(a, n >= 2 ? words[1] : NULL, reply, size);
-    } else if (n == 2 && strcmp(words[0], "maintenance") == 0 &&
-               (strcmp(words[1], "on") == 0 || strcmp(words[1], "off") == 0)) {
-        int r = set_maintenance(a, strcmp(words[1], "on") == 0);
-        snprintf(reply, size, r < 0 ? "error: maintenance state file: %s\n" : "ok maintenance %s\n",
-                 r < 0 ? strerror(-r) : words[1]);
-    } else {
-        snprintf(reply, size, "error: unknown request '%.200s'\n", request);
+        break;
+    case CONTROL_SWITCHOVER:
+        switchover_request(a, &request, reply, size);
+        break;
+    case CONTROL_SWITCHOVER_STATUS:
+        switchover_status_request(a, request.id[0] ? request.id : NULL, reply, size);
+        break;
+    case CONTROL_MAINTENANCE: {
+        int r = set_maintenance(a, request.maintenance_on);
+        if (r < 0)
+            snprintf(reply, size, "error: maintenance state file: %s\n", strerror(-r));
+        else
+            snprintf(reply, size, "ok maintenance %s\n", request.maintenance_on ? "on" : "off");
+        break;
+    }
     }
 }
 

@@ -155,37 +155,18 @@ static void on_fill_view(struct switchover_view *v, void *userdata) {
     };
 }
 
-void switchover_request(struct agent *a, int argc, char **argv, char *reply, size_t size) {
+void switchover_request(struct agent *a, const struct control_request *request, char *reply,
+                        size_t size) {
     struct switchover_params params = {
-        .timeout_ms = a->cfg.transition.switchover_timeout_ms,
+        .here = request->here,
+        .dry_run = request->dry_run,
+        .to = request->to[0] ? request->to : NULL,
+        .timeout_ms =
+            request->timeout_ms ? request->timeout_ms : a->cfg.transition.switchover_timeout_ms,
         .node_id = a->preference.node_id,
         .record = a->preference.record,
         .level = a->preference.level,
     };
-    for (int i = 0; i < argc; i++) {
-        char *end = NULL;
-        if (strcmp(argv[i], "--here") == 0)
-            params.here = true;
-        else if (strcmp(argv[i], "--dry-run") == 0)
-            params.dry_run = true;
-        else if (strcmp(argv[i], "--to") == 0 && i + 1 < argc)
-            params.to = argv[++i];
-        else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc &&
-                 (params.timeout_ms = (int)strtol(argv[i + 1], &end, 10), *end == '\0') &&
-                 params.timeout_ms >= 100 && params.timeout_ms <= 600000)
-            i++;
-        else {
-            snprintf(reply, size,
-                     "error: switchover: bad argument '%.100s' (usage: switchover "
-                     "[--here|--to PEER] [--timeout MS, 100 to 600000] [--dry-run])\n",
-                     argv[i]);
-            return;
-        }
-    }
-    if (params.here && params.to) {
-        snprintf(reply, size, "error: switchover: --here and --to exclude each other\n");
-        return;
-    }
     if (a->switchover.running) {
         snprintf(reply, size,
                  "error: switchover refused: one is already running here "

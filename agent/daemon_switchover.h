@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "agent.h"
+#include "control_request.h"
 
 /* At start: this node's id, and the level the preference file holds. Returns 0 or a
  * negative errno (logged). Does nothing without [keepalived] preference_file. */
@@ -19,9 +20,10 @@ void preference_update(struct agent *a);
  * preferred one, so the old master stays a replica when it is back. */
 void preference_after_promotion(struct agent *a);
 
-/* The control requests: `switchover [--here|--to PEER] [--timeout MS] [--dry-run]`
- * (words after "switchover") and `switchover-status ID`. */
-void switchover_request(struct agent *a, int argc, char **argv, char *reply, size_t size);
+/* The control requests `switchover` (parsed by control_request.c) and
+ * `switchover-status ID`. */
+void switchover_request(struct agent *a, const struct control_request *request, char *reply,
+                        size_t size);
 void switchover_status_request(struct agent *a, const char *id, char *reply, size_t size);
 
 /* The daemon is stopping: release what a running switchover holds. */
