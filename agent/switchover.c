@@ -367,7 +367,7 @@ static void send_step(struct switchover *s) {
     case SWITCHOVER_RECORD:
         write_record(s, s->master, s, on_record, s->p.record.epoch + 1, true);
         return;
-    case SWITCHOVER_MOVE:
+    case SWITCHOVER_MOVE: {
         uint64_t changed_usec = 0;
         if (s->hooks.vip_here(&changed_usec, s->hooks.userdata) != s->vip_was_here) {
             s->tl.vip_moved = changed_usec ? changed_usec : monotonic_usec();
@@ -384,6 +384,7 @@ static void send_step(struct switchover *s) {
         }
         poll_later(s);
         return;
+    }
     case SWITCHOVER_SETTLE:
         s->owed = 2;
         redis_link_command(s->master, s, on_old_master_info, s, "INFO replication");
