@@ -68,7 +68,7 @@ LIB_OBJS   := $(filter-out $(BUILD)/agent/main.o,$(AGENT_OBJS))
 # built a second time for it with RVA_LEAN.
 LEAN_OBJS  := $(BUILD)/lean/main.o $(BUILD)/lean/log.o \
               $(addprefix $(BUILD)/agent/,config.o redis_conn.o redis_error.o redis_info.o health.o check.o \
-                notification.o control_client.o run_dir.o keepalived_conf.o \
+                notification.o control_client.o run_dir.o keepalived_conf.o number.o \
                 keepalived_include.o track_file.o)
 LEAN_LIBS  := $(shell pkg-config --libs hiredis inih)
 

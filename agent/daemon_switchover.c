@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "number.h"
 #include "run_dir.h"
 
 static bool preference_configured(const struct agent *a) {
@@ -44,7 +45,7 @@ int preference_setup(struct agent *a) {
     char text[16];
     a->preference.level =
         run_dir_read_file(a->cfg.keepalived.preference_file, text, sizeof(text)) == 0 &&
-                atoi(text) == 1
+                int_prefix(text, 0) == 1
             ? PREFERENCE_LEVEL_YIELD
             : PREFERENCE_LEVEL_PREFERRED;
     write_level(a, a->preference.level, "as the file said at start");

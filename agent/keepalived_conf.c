@@ -8,9 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "number.h"
+
 /* As long as a path may be (KEEPALIVED_PATH_MAX): a longer one would be cut and
  * then differ from agent.conf's. */
 #define MAX_TOKEN KEEPALIVED_PATH_MAX
+/* A line number a file mark may carry: counting on from it never overflows an int. */
+#define KEEPALIVED_LINE_MAX 1000000000
 
 struct lexer {
     const char *p;
@@ -30,7 +34,7 @@ static void read_mark(struct lexer *lx) {
         return;
     }
     snprintf(lx->file, sizeof(lx->file), "%.*s", (int)(sep - path), path);
-    lx->line = atoi(sep + 1) - 1;
+    lx->line = (int)number_prefix(sep + 1, 1, KEEPALIVED_LINE_MAX, 1) - 1;
     lx->p = end;
 }
 
@@ -61,9 +65,9 @@ static bool next_token(struct lexer *lx, char *tok) {
     size_t len = (*lx->p == '{' || *lx->p == '}') ? 1 : strcspn(lx->p, stops);
     size_t copy = len < MAX_TOKEN - 1 ? len : MAX_TOKEN - 1;
     /* keepalived takes "quoted" words without their quotes. */
-    bool quoted = copy >= 2 && lx->p[0] == '"' && lx->p[copy - 1] == '"';
-    memcpy(tok, lx->p + quoted, copy - 2 * quoted);
-    tok[copy - 2 * quoted] = '\0';
+    size_t quote = (size_t)(copy >= 2 && lx->p[0] == '"' && lx->p[copy - 1] == '"');
+    memcpy(tok, lx->p + quote, copy - 2 * quote);
+    tok[copy - 2 * quote] = '\0';
     lx->p += len;
     return true;
 }
@@ -148,7 +152,7 @@ static void start_block(struct parse *ps, const char *tok, const char *instance)
 static void global_keyword(struct parse *ps, const char *tok) {
     char val[MAX_TOKEN];
     if (strcmp(tok, "vrrp_version") == 0 && value_after(&ps->lx, val)) {
-        ps->version = atoi(val);
+        ps->version = (int)number_prefix(val, 2, 3, 0);
     } else if (strcmp(tok, "notify_fifo") == 0 || strcmp(tok, "vrrp_notify_fifo") == 0) {
         /* notify_fifo is what the agent configures; vrrp_notify_fifo only if it is absent. */
         if (value_after(&ps->lx, val) && (!ps->fifo_path[0] || strcmp(tok, "notify_fifo") == 0)) {
@@ -171,11 +175,11 @@ static void instance_keyword(struct parse *ps, const char *tok) {
     char val[MAX_TOKEN];
     struct keepalived_instance *ki = &ps->ki;
     if (strcmp(tok, "priority") == 0 && value_after(&ps->lx, val))
-        ki->priority = atoi(val);
+        ki->priority = (int)number_prefix(val, 1, 255, ki->priority);
     else if (strcmp(tok, "advert_int") == 0 && value_after(&ps->lx, val))
         ki->advert_int = strtod(val, NULL);
     else if (strcmp(tok, "version") == 0 && value_after(&ps->lx, val))
-        ki->vrrp_version = atoi(val);
+        ki->vrrp_version = (int)number_prefix(val, 2, 3, 0);
     else if (strcmp(tok, "track_file") == 0)
         ps->in_instance_track = true;
     else if (strcmp(tok, "track_script") == 0)
@@ -200,7 +204,7 @@ static void instance_track_entry(struct parse *ps, const char *name) {
     }
     while (value_after(&ps->lx, val)) {
         if (strcmp(val, "weight") == 0 && value_after(&ps->lx, val) && first)
-            ki->track_weight = atoi(val);
+            ki->track_weight = (int)number_prefix(val, -254, 254, 0);
         else if (strcmp(val, "reverse") == 0 && first)
             ki->track_reverse = true;
     }

@@ -3,9 +3,12 @@
 #include "redis_info.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "number.h"
 
 const char *redis_role_to_string(enum redis_role role) {
     switch (role) {
@@ -48,17 +51,34 @@ static void parse_replica_line(struct redis_info *out, const char *value) {
     char buf[64];
     if (!field_in_list(value, "ip", r->ip, sizeof(r->ip)))
         return;
-    r->port = field_in_list(value, "port", buf, sizeof(buf)) ? atoi(buf) : 0;
+    r->port = field_in_list(value, "port", buf, sizeof(buf)) ? int_prefix(buf, 0) : 0;
     if (!field_in_list(value, "state", r->state, sizeof(r->state)))
         r->state[0] = '\0';
-    r->offset = field_in_list(value, "offset", buf, sizeof(buf)) ? atoll(buf) : -1;
+    r->offset = field_in_list(value, "offset", buf, sizeof(buf))
+                    ? number_prefix(buf, 0, LLONG_MAX, -1)
+                    : -1;
     out->n_replicas++;
 }
 
 static void parse_keyspace_line(struct redis_info *out, const char *value) {
     char buf[32];
-    if (field_in_list(value, "keys", buf, sizeof(buf)))
-        out->keys += atoll(buf);
+    if (!field_in_list(value, "keys", buf, sizeof(buf)))
+        return;
+    /* Summed over the databases, saturating: a peer's reply must not overflow it. */
+    long long keys = number_prefix(buf, 0, LLONG_MAX, 0);
+    out->keys = keys > LLONG_MAX - out->keys ? LLONG_MAX : out->keys + keys;
+}
+
+/* "7.2.4": each part as far as it reads. */
+static void parse_version(struct redis_info *out, const char *value) {
+    int *parts[] = { &out->version_major, &out->version_minor, &out->version_patch };
+    const char *p = value;
+    for (int i = 0; i < 3 && p; i++) {
+        *parts[i] = (int)number_prefix(p, 0, INT_MAX, 0);
+        p = strchr(p, '.');
+        if (p)
+            p++;
+    }
 }
 
 static void parse_field(struct redis_info *out, const char *key, const char *value) {
@@ -69,35 +89,35 @@ static void parse_field(struct redis_info *out, const char *key, const char *val
     /* Valkey keeps redis_version as the Redis version it is compatible with (7.2.4
      * in Valkey 8) and has its own in valkey_version: the feature gates want this one. */
     else if (strcmp(key, "redis_version") == 0)
-        sscanf(value, "%d.%d.%d", &out->version_major, &out->version_minor, &out->version_patch);
+        parse_version(out, value);
     else if (strcmp(key, "loading") == 0)
-        out->loading = atoi(value) != 0;
+        out->loading = int_prefix(value, 0) != 0;
     else if (strcmp(key, "rdb_bgsave_in_progress") == 0)
-        out->bgsave_in_progress = atoi(value) != 0;
+        out->bgsave_in_progress = int_prefix(value, 0) != 0;
     else if (strcmp(key, "rdb_last_bgsave_status") == 0)
         out->last_bgsave_ok = strcmp(value, "ok") == 0;
     else if (strcmp(key, "rdb_last_save_time") == 0)
-        out->last_save_time = atoll(value);
+        out->last_save_time = number_prefix(value, LLONG_MIN, LLONG_MAX, 0);
     else if (strcmp(key, "master_host") == 0)
         copy_value(out->master_host, sizeof(out->master_host), value);
     else if (strcmp(key, "master_port") == 0)
-        out->master_port = atoi(value);
+        out->master_port = int_prefix(value, 0);
     else if (strcmp(key, "master_link_status") == 0)
         out->master_link_up = strcmp(value, "up") == 0;
     else if (strcmp(key, "master_sync_in_progress") == 0)
-        out->master_sync_in_progress = atoi(value) != 0;
+        out->master_sync_in_progress = int_prefix(value, 0) != 0;
     else if (strcmp(key, "slave_repl_offset") == 0)
-        out->slave_repl_offset = atoll(value);
+        out->slave_repl_offset = number_prefix(value, 0, LLONG_MAX, -1);
     else if (strcmp(key, "master_repl_offset") == 0)
-        out->master_repl_offset = atoll(value);
+        out->master_repl_offset = number_prefix(value, 0, LLONG_MAX, -1);
     else if (strcmp(key, "master_replid") == 0)
         copy_value(out->replid, sizeof(out->replid), value);
     else if (strcmp(key, "master_replid2") == 0)
         copy_value(out->replid2, sizeof(out->replid2), value);
     else if (strcmp(key, "second_repl_offset") == 0)
-        out->second_repl_offset = atoll(value);
+        out->second_repl_offset = number_prefix(value, LLONG_MIN, LLONG_MAX, -1);
     else if (strcmp(key, "connected_slaves") == 0)
-        out->connected_replicas = atoi(value);
+        out->connected_replicas = int_prefix(value, 0);
     else if (strncmp(key, "slave", 5) == 0 && key[5] >= '0' && key[5] <= '9')
         parse_replica_line(out, value);
     else if (strncmp(key, "db", 2) == 0 && key[2] >= '0' && key[2] <= '9')

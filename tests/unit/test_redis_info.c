@@ -324,6 +324,29 @@ static void test_replica_lines_written_by_hand_parse_too(void **state) {
     assert_int_equal(info.replicas[1].offset, 1200000);
 }
 
+/* A peer's INFO comes over the network: numbers that overflow read as absent, never as
+ * undefined behaviour, and key counts summed over databases saturate. */
+static void test_numbers_that_overflow_are_absent_and_key_counts_saturate(void **state) {
+    (void)state;
+    struct redis_info info;
+    assert_int_equal(redis_info_parse("role:slave\r\n"
+                                      "master_port:99999999999\r\n"
+                                      "slave_repl_offset:99999999999999999999\r\n"
+                                      "master_repl_offset:-5\r\n"
+                                      "redis_version:8.99999999999.2\r\n"
+                                      "db0:keys=9223372036854775807,expires=0\r\n"
+                                      "db1:keys=9223372036854775807,expires=0\r\n",
+                                      &info),
+                     0);
+    assert_int_equal(info.master_port, 0);
+    assert_int_equal(info.slave_repl_offset, -1);
+    assert_int_equal(info.master_repl_offset, -1);
+    assert_int_equal(info.version_major, 8);
+    assert_int_equal(info.version_minor, 0);
+    assert_int_equal(info.version_patch, 2);
+    assert_true(info.keys == 9223372036854775807LL);
+}
+
 static void test_master_has_no_master_link_fields(void **state) {
     (void)state;
     struct redis_info info;
@@ -718,6 +741,7 @@ int main(void) {
         cmocka_unit_test(test_master_replica_waiting_for_bgsave_keeps_its_state),
         cmocka_unit_test(test_replica_lines_written_by_hand_parse_too),
         cmocka_unit_test(test_master_has_no_master_link_fields),
+        cmocka_unit_test(test_numbers_that_overflow_are_absent_and_key_counts_saturate),
         cmocka_unit_test(test_replica_with_link_up_reports_master_and_offsets),
         cmocka_unit_test(test_slave_read_repl_offset_is_not_taken_for_slave_repl_offset),
         cmocka_unit_test(test_replica_in_full_sync_has_link_down_and_sync_in_progress),
