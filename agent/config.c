@@ -32,15 +32,15 @@ static const char *const on_catchup_timeout_names[] = { "promote", "stay", NULL 
 static const char *const failback_names[] = { "auto", "manual", NULL };
 
 #define FIELD(sec, key, t, field) \
-    .section = sec, .name = key, .type = t, .offset = offsetof(struct config, field)
+    .section = (sec), .name = (key), .type = (t), .offset = offsetof(struct config, field)
 #define STR(sec, key, field) \
     { FIELD(sec, key, KEY_STRING, field), .size = sizeof(((struct config *)0)->field) }
 #define INT(sec, key, field, lo, hi) \
-    { FIELD(sec, key, KEY_INT, field), .min = lo, .max = hi }
+    { FIELD(sec, key, KEY_INT, field), .min = (lo), .max = (hi) }
 #define BOOL(sec, key, field) \
     { FIELD(sec, key, KEY_BOOL, field) }
 #define ENUM(sec, key, field, names) \
-    { FIELD(sec, key, KEY_ENUM, field), .choices = names }
+    { FIELD(sec, key, KEY_ENUM, field), .choices = (names) }
 
 /* Timeouts of the peer default to -1, meaning "same as [redis]" (resolved after parsing). */
 static const struct key_spec keys[] = {
@@ -400,7 +400,8 @@ int config_read_password_file(const char *path, char *out, size_t out_size, char
         return -EPERM;
     }
     const struct group *service_group = getgrnam(CONFIG_SERVICE_GROUP);
-    bool own_group = st.st_gid == getegid() || (service_group && st.st_gid == service_group->gr_gid);
+    bool own_group =
+        st.st_gid == getegid() || (service_group && st.st_gid == service_group->gr_gid);
     if ((st.st_mode & 0070) && ((st.st_mode & 0020) || !own_group)) {
         close(fd);
         snprintf(err, err_size,

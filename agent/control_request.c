@@ -30,7 +30,8 @@ ssize_t control_read_line(int fd, char *buf, size_t size) {
  * More than CONTROL_WORDS_MAX words is an error, not a silent cut. */
 static int split_words(char *line, char **words) {
     int n = 0;
-    for (char *save = NULL, *w = strtok_r(line, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+    for (char *save = NULL, *w = strtok_r(line, " \t", &save); w;
+         w = strtok_r(NULL, " \t", &save)) {
         if (n == CONTROL_WORDS_MAX)
             return -E2BIG;
         words[n++] = w;
@@ -58,7 +59,8 @@ static int parse_switchover(int argc, char **argv, struct control_request *out, 
         } else if (strcmp(argv[i], "--dry-run") == 0) {
             out->dry_run = true;
         } else if (strcmp(argv[i], "--to") == 0 && i + 1 < argc) {
-            if (copy_word(out->to, sizeof(out->to), argv[++i], "switchover --to", err, err_size) < 0)
+            if (copy_word(out->to, sizeof(out->to), argv[++i], "switchover --to", err, err_size) <
+                0)
                 return -EINVAL;
         } else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc &&
                    (errno = 0, ms = strtol(argv[i + 1], &end, 10), errno == 0) &&
@@ -92,8 +94,7 @@ int control_request_parse(const char *line, struct control_request *out, char *e
     snprintf(copy, sizeof(copy), "%s", line);
     int n = split_words(copy, words);
     if (n == -E2BIG) {
-        snprintf(err, err_size, "request '%.200s' has more than %d words", line,
-                 CONTROL_WORDS_MAX);
+        snprintf(err, err_size, "request '%.200s' has more than %d words", line, CONTROL_WORDS_MAX);
         return -EINVAL;
     }
     const char *verb = n >= 1 ? words[0] : "";

@@ -11,7 +11,7 @@
 #include "notification.h"
 
 #define CONTROL_REQUEST_MAX 1024 /* bytes in a request line, newline included */
-#define CONTROL_WORD_MAX 128
+#define CONTROL_WORD_MAX    128
 
 enum control_verb {
     CONTROL_STATUS,            /* status [--json] */
@@ -23,13 +23,13 @@ enum control_verb {
 
 struct control_request {
     enum control_verb verb;
-    bool json;                  /* status --json */
-    struct notification note;   /* notify */
-    bool here, dry_run;         /* switchover */
-    char to[CONTROL_WORD_MAX];  /* switchover --to; empty when not given */
-    int timeout_ms;             /* switchover --timeout; 0 when not given */
-    char id[CONTROL_WORD_MAX];  /* switchover-status; empty when not given */
-    bool maintenance_on;        /* maintenance */
+    bool json;                 /* status --json */
+    struct notification note;  /* notify */
+    bool here, dry_run;        /* switchover */
+    char to[CONTROL_WORD_MAX]; /* switchover --to; empty when not given */
+    int timeout_ms;            /* switchover --timeout; 0 when not given */
+    char id[CONTROL_WORD_MAX]; /* switchover-status; empty when not given */
+    bool maintenance_on;       /* maintenance */
 };
 
 #define CONTROL_SWITCHOVER_TIMEOUT_MIN_MS 100

@@ -282,9 +282,7 @@ static void on_control_request(const char *line, char *reply, size_t size, void 
         submit_notification(a, &request.note, "control socket");
         snprintf(reply, size, "ok queued\n");
         break;
-    case CONTROL_SWITCHOVER:
-        switchover_request(a, &request, reply, size);
-        break;
+    case CONTROL_SWITCHOVER: switchover_request(a, &request, reply, size); break;
     case CONTROL_SWITCHOVER_STATUS:
         switchover_status_request(a, request.id[0] ? request.id : NULL, reply, size);
         break;
@@ -477,7 +475,7 @@ int daemon_run(const struct config *cfg, const char *config_path) {
     a->run_dir_lock_fd = -1;
     a->started_usec = monotonic_usec();
 
-    if ((r = lock_run_dir(a)) < 0 || (r = preference_setup(a)) < 0)
+    if (lock_run_dir(a) < 0 || preference_setup(a) < 0)
         return 1;
     char path[CONFIG_PATH_MAX + 32], state[8];
     run_dir_path(a, "maintenance", path, sizeof(path));

@@ -188,10 +188,10 @@ static int cmd_notify(const struct command_line *cl) {
     if (setup_logging(&cfg) < 0)
         return EXIT_CONFIG;
     /* With a daemon running, hand over: it orders notifications from every source. */
-    char request[300];
+    char formatted[280], request[300];
     int r;
-    notification_format(&n, request + 7, sizeof(request) - 7);
-    memcpy(request, "notify ", 7);
+    notification_format(&n, formatted, sizeof(formatted));
+    snprintf(request, sizeof(request), "notify %s", formatted);
     int status = ask_daemon(&cfg, request, true, &r);
     if (status >= 0)
         return status;
@@ -302,7 +302,7 @@ static int cmd_switchover(const struct command_line *cl) {
     snprintf(status_request, sizeof(status_request), "switchover-status %s", id);
     long long give_up_ms = now_ms() + timeout_ms + 5000;
     while (now_ms() < give_up_ms) {
-        struct timespec poll = { .tv_nsec = 10 * 1000 * 1000 };
+        struct timespec poll = { .tv_nsec = 10L * 1000 * 1000 };
         nanosleep(&poll, NULL);
         r = control_request(cfg.agent.run_dir, status_request, reply, sizeof(reply));
         if (r < 0) {

@@ -81,10 +81,11 @@ int notification_parse_args(int argc, char **argv, struct notification *out, cha
     if (argc == 3 || argc == 4)
         return parse_scoped(argv[0], argv[1], argv[2], argc == 4 ? argv[3] : NULL, out, err,
                             err_size);
+    /* One argument was handled above: the count here is never 1. */
     snprintf(err, err_size,
              "expected 'master|backup|fault|stop' or 'INSTANCE|GROUP NAME STATE PRIORITY', "
-             "got %d argument%s",
-             argc, argc == 1 ? "" : "s");
+             "got %d arguments",
+             argc);
     return -EINVAL;
 }
 

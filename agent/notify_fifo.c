@@ -129,8 +129,8 @@ int notify_fifo_follow_path(struct notify_fifo *f) {
         return 0;
     /* The new one first: the old one stays open (keepalived may still write to it)
      * until there is something to read instead. */
-    int fd;
-    sd_event_source *source;
+    int fd = -1;
+    sd_event_source *source = NULL;
     int r = open_path(f, &fd, &source);
     if (r < 0) {
         if (!f->follow_failing)

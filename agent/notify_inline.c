@@ -24,7 +24,6 @@
 static void on_lock_deadline(int sig) { (void)sig; }
 
 struct inline_run {
-    const struct config *cfg;
     sd_event *event;
     bool done;
     char id[40];
@@ -77,7 +76,7 @@ static int take_lock(const struct config *cfg, const char *path, int *fd_out) {
 
 int notify_run_inline(const struct config *cfg, const struct notification *n) {
     signal(SIGPIPE, SIG_IGN); /* a Redis closing as we write is an error, not a kill */
-    struct inline_run run = { .cfg = cfg, .exit_status = 1 };
+    struct inline_run run = { .exit_status = 1 };
     char lock_path[CONFIG_PATH_MAX + 32], text[200];
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
@@ -118,7 +117,7 @@ int notify_run_inline(const struct config *cfg, const struct notification *n) {
     sigemptyset(&mask);
     sigaddset(&mask, SIGCHLD); /* sd-event's rule for child sources (the snapshot copy) */
     sigprocmask(SIG_BLOCK, &mask, NULL);
-    struct redis_link local, peer;
+    struct redis_link local = { 0 }, peer = { 0 }; /* zeroed: read only after init succeeds */
     struct transition *t = NULL;
     struct transition_hooks hooks = { .done = on_done,
                                       .superseded = is_superseded,

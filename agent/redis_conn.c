@@ -8,7 +8,7 @@
 #include <sys/time.h>
 
 static struct timeval timeval_from_ms(int ms) {
-    struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
+    struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (suseconds_t)(ms % 1000) * 1000 };
     return tv;
 }
 

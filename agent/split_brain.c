@@ -22,12 +22,12 @@ struct split_brain_report split_brain_update(struct split_brain *state,
         state->since_usec = now_usec;
     /* An active split brain whose histories stopped diverging stays active, unseen,
      * until the continuing one is confirmed too (or it ends). */
-    if (!report.diverged && now_usec - state->since_usec < SPLIT_BRAIN_CONFIRM_MS * 1000u)
+    if (!report.diverged && now_usec - state->since_usec < (uint64_t)SPLIT_BRAIN_CONFIRM_MS * 1000u)
         return report;
     report.seen = true;
     report.started = !state->active;
-    report.log_due =
-        !state->active || now_usec - state->logged_usec >= SPLIT_BRAIN_LOG_EVERY_MS * 1000u;
+    report.log_due = !state->active ||
+                     now_usec - state->logged_usec >= (uint64_t)SPLIT_BRAIN_LOG_EVERY_MS * 1000u;
     if (report.log_due)
         state->logged_usec = now_usec;
     state->active = true;

@@ -14,8 +14,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (char *arg = text; argc < FUZZ_ARGS_MAX && arg <= text + size; arg += strlen(arg) + 1)
         argv[argc++] = arg;
     struct notification n;
-    char err[300], formatted[300];
+    char err[300];
     if (notification_parse_args(argc, argv, &n, err, sizeof(err)) == 0) {
+        char formatted[300];
         notification_format(&n, formatted, sizeof(formatted));
         (void)notification_matches(&n, "VI_1");
     }

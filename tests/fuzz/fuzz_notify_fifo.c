@@ -14,13 +14,10 @@ static void on_notification(const struct notification *n, void *userdata) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size == 0)
         return 0;
-    static struct notify_fifo f;
     unsigned long count = 0;
-    memset(&f, 0, sizeof(f));
-    f.path = "fuzz.fifo";
-    f.fd = -1;
-    f.on_notification = on_notification;
-    f.userdata = &count;
+    struct notify_fifo f = {
+        .path = "fuzz.fifo", .fd = -1, .on_notification = on_notification, .userdata = &count
+    };
     unsigned seed = data[0];
     const char *stream = (const char *)data + 1;
     size_t left = size - 1;
