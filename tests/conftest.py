@@ -1,5 +1,6 @@
 import os
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -25,3 +26,23 @@ def redis_factory(tmp_path):
     yield make
     for server in started:
         server.stop()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The session fails if any file it left behind holds a password (secret_scan.py):
+    the lab's own passwords are read back from its password files first."""
+    import secret_scan
+    lab_dir = Path(os.environ["RVA_LAB_DIR"])
+    for pw in lab_dir.rglob("redis.pw"):
+        secret_scan.remember(pw.read_text().strip(), pw)
+    roots = [lab_dir, session.config._tmp_path_factory.getbasetemp()]
+    found = secret_scan.scan(roots)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    for path, password in found:
+        reporter.write_line(f"secret scan: {path} holds the password {password[:3]}... "
+                            "(passwords must never reach logs, status or output)", red=True)
+    if found:
+        session.exitstatus = 1
+    else:
+        reporter.write_line(f"secret scan: {len(secret_scan.secrets)} passwords, "
+                            "none in any output of the suite")

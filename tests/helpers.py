@@ -17,6 +17,8 @@ import lablib  # noqa: E402
 import redis_client  # noqa: E402
 import server_kind  # noqa: E402
 
+import secret_scan  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 AGENT = lablib.AGENT
 
@@ -74,6 +76,8 @@ class RedisServer:
         self.port = free_port()
         self.password = password
         self.acl_user = acl_user  # (user, password) with +@all
+        secret_scan.remember(password)
+        secret_scan.remember(acl_user[1] if acl_user else None)
         self.unix_socket = str(self.dir / "redis.sock") if unix_socket else None
         self.extra = list(extra)
         self.proc = None
@@ -129,6 +133,7 @@ def write_password_file(path, password, mode=0o600):
     path = Path(path)
     path.write_text(password + "\n")
     path.chmod(mode)
+    secret_scan.remember(password, path)
     return path
 
 
@@ -148,7 +153,9 @@ def run_agent(*args, config=None, timeout=30, **kw):
     if config:
         cmd += ["-c", str(config)]
     cmd += [str(a) for a in args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, **kw)
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, **kw)
+    secret_scan.record(" ".join(cmd), f"{r.stdout}{r.stderr}")
+    return r
 
 
 # ---- Two nodes, keepalived emulated: node configs, notify runs, a client behind the VIP ----
@@ -203,6 +210,7 @@ def control_request(run_dir, line, timeout=10):
         reply = b""
         while chunk := s.recv(65536):
             reply += chunk
+    secret_scan.record(f"control request {line!r}", reply.decode(errors="replace"))
     return reply.decode(), time.monotonic() - start
 
 
