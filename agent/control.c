@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -22,6 +23,24 @@
 #include "log.h"
 
 #define CONTROL_IO_TIMEOUT_MS 200
+#define CONTROL_DISCARD_MAX   (64 * 1024)
+
+/* What is left of an oversize request, read and dropped (bounded by the receive
+ * timeout and CONTROL_DISCARD_MAX): closing with it unread would reset the connection
+ * and lose the error reply on its way to the client. */
+static void discard_input(int client) {
+    char sink[4096];
+    ssize_t n = 0;
+    for (size_t total = 0; total < CONTROL_DISCARD_MAX; total += (size_t)n)
+        if ((n = read(client, sink, sizeof(sink))) <= 0)
+            return;
+}
+
+static bool caller_allowed(int client, struct ucred *peer) {
+    socklen_t peer_size = sizeof(*peer);
+    return getsockopt(client, SOL_SOCKET, SO_PEERCRED, peer, &peer_size) == 0 &&
+           (peer->uid == 0 || peer->uid == geteuid());
+}
 
 static int on_connection(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
     (void)s;
@@ -37,23 +56,28 @@ static int on_connection(sd_event_source *s, int fd, uint32_t revents, void *use
      * it unread would reset the connection before the refusal reaches the caller. */
     ssize_t request_length = control_read_line(client, request, sizeof(request));
     struct ucred peer = { .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 }; /* if unknown */
-    socklen_t peer_size = sizeof(peer);
-    if (request_length > 0 && (getsockopt(client, SOL_SOCKET, SO_PEERCRED, &peer, &peer_size) < 0 ||
-                               (peer.uid != 0 && peer.uid != geteuid()))) {
+    reply[0] = '\0';
+    if (request_length == 0) {
+        /* Nothing asked (hung up, or silent until the timeout): nothing to answer. */
+    } else if (!caller_allowed(client, &peer)) {
         log_warning("control socket: refused a request from uid %d (pid %d): only root and the "
                     "agent's user (uid %u) may send requests",
                     (int)peer.uid, (int)peer.pid, (unsigned)geteuid());
         snprintf(reply, sizeof(reply),
                  "error: refused: uid %d is neither root nor the agent's user (uid %u)\n",
                  (int)peer.uid, (unsigned)geteuid());
-        control_write_all(client, reply, strlen(reply));
-        close(client);
-        return 0;
-    }
-    if (request_length > 0) {
-        reply[0] = '\0';
+    } else if (request_length < 0) {
+        log_warning("control socket: a request longer than %d bytes (pid %d), refused",
+                    CONTROL_REQUEST_MAX - 1, (int)peer.pid);
+        snprintf(reply, sizeof(reply), "error: request longer than %d bytes; nothing done\n",
+                 CONTROL_REQUEST_MAX - 1);
+    } else {
         cs->handler(request, reply, sizeof(reply), cs->userdata);
-        control_write_all(client, reply, strlen(reply));
+    }
+    control_write_all(client, reply, strlen(reply));
+    if (request_length < 0) {
+        shutdown(client, SHUT_WR);
+        discard_input(client);
     }
     close(client);
     return 0;

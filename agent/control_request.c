@@ -22,8 +22,9 @@ ssize_t control_read_line(int fd, char *buf, size_t size) {
             break;
     }
     buf[used] = '\0';
+    bool complete = used < size - 1 || memchr(buf, '\n', used);
     buf[strcspn(buf, "\r\n")] = '\0';
-    return (ssize_t)used;
+    return complete ? (ssize_t)used : -EMSGSIZE;
 }
 
 /* Split into words at spaces and tabs (no quoting: requests are words and numbers).

@@ -36,9 +36,9 @@ struct control_request {
 #define CONTROL_SWITCHOVER_TIMEOUT_MAX_MS 600000
 
 /* Read one request line from fd: up to the first newline, end of file, or
- * CONTROL_REQUEST_MAX - 1 bytes (the rest of an overlong line is left unread). The
- * line ends at its first CR, LF or NUL. Returns the bytes read; 0 when the client
- * sent nothing before closing or timing out. */
+ * CONTROL_REQUEST_MAX - 1 bytes. The line ends at its first CR, LF or NUL. Returns
+ * the bytes read; 0 when the client sent nothing before closing or timing out;
+ * -EMSGSIZE when the buffer filled without a newline (the rest is left unread). */
 ssize_t control_read_line(int fd, char *buf, size_t size);
 
 /* Parse a request line. Returns 0, or -EINVAL with "unknown request '...'" or the
