@@ -23,7 +23,7 @@
 #include "log.h"
 
 #define CONTROL_IO_TIMEOUT_MS 200
-#define CONTROL_DISCARD_MAX   (64 * 1024)
+#define CONTROL_DISCARD_MAX   ((size_t)64 * 1024)
 
 /* What is left of an oversize request, read and dropped (bounded by the receive
  * timeout and CONTROL_DISCARD_MAX): closing with it unread would reset the connection
