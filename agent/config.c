@@ -154,7 +154,8 @@ struct parse_state {
     const char *text; /* remaining input */
     int line;
     int error_line;
-    int long_line; /* first line that did not fit inih's buffer, 0 if none */
+    int long_line;        /* first line that did not fit inih's buffer, 0 if none */
+    int key_line[N_KEYS]; /* where each key was set, 0 if not yet: a second time is an error */
     char *err;
     size_t err_size;
 };
@@ -237,18 +238,61 @@ static int key_store(struct config *cfg, const struct key_spec *k, const char *v
     return -EINVAL;
 }
 
+/* The offset of the first byte that is not part of valid UTF-8 (overlong forms,
+ * surrogates and code points above U+10FFFF included), or -1. */
+static long utf8_invalid_at(const char *text) {
+    const unsigned char *s = (const unsigned char *)text;
+    for (long i = 0; s[i];) {
+        unsigned c = s[i];
+        int more = c < 0x80             ? 0
+                   : (c & 0xe0) == 0xc0 ? 1
+                   : (c & 0xf0) == 0xe0 ? 2
+                   : (c & 0xf8) == 0xf0 ? 3
+                                        : -1;
+        if (more < 0 || (more == 1 && c < 0xc2) || (c == 0xf4 && s[i + 1] > 0x8f) || c > 0xf4 ||
+            (c == 0xe0 && s[i + 1] < 0xa0) || (c == 0xed && s[i + 1] > 0x9f) ||
+            (c == 0xf0 && s[i + 1] < 0x90))
+            return i;
+        for (int k = 1; k <= more; k++)
+            if ((s[i + k] & 0xc0) != 0x80)
+                return i;
+        i += 1 + more;
+    }
+    return -1;
+}
+
 static int handle_entry(void *user, const char *section, const char *name, const char *value) {
     struct parse_state *st = user;
     char why[160] = "";
     int r = -ENOENT;
 
+    /* Reported without the text itself: the message would carry the same broken bytes. */
+    const char *parts[][2] = { { "value", value }, { "key", name }, { "section name", section } };
+    for (size_t p = 0; p < sizeof(parts) / sizeof(parts[0]); p++) {
+        long at = utf8_invalid_at(parts[p][1]);
+        if (at < 0)
+            continue;
+        if (!st->error_line) {
+            st->error_line = st->line;
+            snprintf(st->err, st->err_size,
+                     "%s:%d: not valid UTF-8: byte 0x%02x at column %ld of the %s", st->name,
+                     st->line, (unsigned char)parts[p][1][at], at + 1, parts[p][0]);
+        }
+        return 0;
+    }
     if (!section_known(section))
         snprintf(why, sizeof(why), "unknown section [%s]", section);
     else {
         snprintf(why, sizeof(why), "unknown key");
         for (size_t i = 0; i < N_KEYS; i++)
             if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0) {
-                r = key_store(st->cfg, &keys[i], value, why, sizeof(why));
+                if (st->key_line[i]) {
+                    snprintf(why, sizeof(why), "set twice (first at line %d)", st->key_line[i]);
+                    r = -EINVAL;
+                } else {
+                    st->key_line[i] = st->line;
+                    r = key_store(st->cfg, &keys[i], value, why, sizeof(why));
+                }
                 break;
             }
     }

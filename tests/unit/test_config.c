@@ -367,6 +367,28 @@ static void test_value_at_the_length_limit_is_accepted(void **state) {
     assert_string_equal(cfg.peer.host, host);
 }
 
+static void test_a_key_set_twice_is_an_error_naming_both_lines(void **state) {
+    (void)state;
+    parse_fails_with(MINIMAL "[check]\ninterval_ms = 100\n\ninterval_ms = 200\n", -EINVAL,
+                     "t.conf:6: [check] interval_ms = 200: set twice (first at line 4)");
+}
+
+static void test_bytes_that_are_not_utf8_are_refused_without_being_echoed(void **state) {
+    (void)state;
+    parse_fails_with(MINIMAL "[keepalived]\ninstance = VI_\xff\n", -EINVAL,
+                     "t.conf:4: not valid UTF-8: byte 0xff at column 4 of the value");
+    parse_fails_with(MINIMAL "[keepalived]\ninstance = VI_\xc0\xaf\n", -EINVAL,
+                     "t.conf:4: not valid UTF-8: byte 0xc0 at column 4 of the value");
+    parse_fails_with(MINIMAL "[check]\nint\xe9rval_ms = 100\n", -EINVAL,
+                     "t.conf:4: not valid UTF-8: byte 0xe9 at column 4 of the key");
+    struct config cfg;
+    char err[256];
+    assert_int_equal(config_parse_string(&cfg, "t.conf",
+                                         MINIMAL "[keepalived]\ninstance = VI_\xc3\xa9\n", err,
+                                         sizeof(err)),
+                     0);
+}
+
 static void test_line_without_equals_is_a_syntax_error_at_its_line(void **state) {
     (void)state;
     parse_fails_with("[redis]\nport = 6380\n" MINIMAL "[check]\nrise 3\n", -EINVAL,
@@ -771,6 +793,8 @@ int main(void) {
         cmocka_unit_test(test_value_too_long_names_the_limit),
         cmocka_unit_test(test_value_at_the_length_limit_is_accepted),
         cmocka_unit_test(test_line_without_equals_is_a_syntax_error_at_its_line),
+        cmocka_unit_test(test_a_key_set_twice_is_an_error_naming_both_lines),
+        cmocka_unit_test(test_bytes_that_are_not_utf8_are_refused_without_being_echoed),
         cmocka_unit_test(test_bad_section_header_is_a_syntax_error_at_its_line),
         cmocka_unit_test(test_syntax_error_on_first_line_reports_line_one),
         cmocka_unit_test(test_earlier_syntax_error_wins_over_later_bad_value),
