@@ -40,6 +40,18 @@ static int split_words(char *line, char **words) {
     return n;
 }
 
+/* Requests are ASCII words: anything else is refused by kind, never echoed back into
+ * the reply or the log as it is. Returns what is wrong, or NULL. */
+static const char *not_ascii_text(const char *line) {
+    for (const unsigned char *c = (const unsigned char *)line; *c; c++) {
+        if (*c < 0x20 && *c != '\t')
+            return "control bytes";
+        if (*c >= 0x7f)
+            return "bytes that are not ASCII";
+    }
+    return NULL;
+}
+
 static int copy_word(char *out, size_t size, const char *word, const char *what, char *err,
                      size_t err_size) {
     if (strlen(word) >= size) {
@@ -90,6 +102,11 @@ int control_request_parse(const char *line, struct control_request *out, char *e
     memset(out, 0, sizeof(*out));
     if (strlen(line) >= sizeof(copy)) {
         snprintf(err, err_size, "request longer than %zu bytes", sizeof(copy) - 1);
+        return -EINVAL;
+    }
+    const char *bad = not_ascii_text(line);
+    if (bad) {
+        snprintf(err, err_size, "request with %s, not a request", bad);
         return -EINVAL;
     }
     snprintf(copy, sizeof(copy), "%s", line);

@@ -2,6 +2,7 @@
 #include "notify_fifo.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,9 +13,27 @@
 #include "clock.h"
 #include "log.h"
 
-static void dispatch_line(struct notify_fifo *f, const char *line) {
+/* keepalived writes text; a NUL or another control byte means something else wrote
+ * into the FIFO (tabs and a CR before the newline pass). */
+static bool has_control_bytes(const char *line, size_t len) {
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)line[i];
+        if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f)
+            return true;
+    }
+    return false;
+}
+
+static void dispatch_line(struct notify_fifo *f, const char *line, size_t len) {
     struct notification n;
     char err[400];
+    if (has_control_bytes(line, len)) {
+        f->malformed_lines++;
+        log_warning("notify FIFO %s: a line of %zu bytes with control bytes, not text from "
+                    "keepalived (skipped)",
+                    f->path, len);
+        return;
+    }
     int r = notification_parse_fifo_line(line, &n, err, sizeof(err));
     if (r == -ENOENT) {
         log_debug("notify FIFO: ignoring non-VRRP line '%.200s'", line);
@@ -34,7 +53,7 @@ void notify_fifo_feed(struct notify_fifo *f, const char *data, size_t len) {
         if (c == '\n') {
             f->buf[f->used] = '\0';
             if (!f->skipping && f->used > 0)
-                dispatch_line(f, f->buf);
+                dispatch_line(f, f->buf, f->used);
             f->used = 0;
             f->skipping = false;
         } else if (f->skipping) {

@@ -96,7 +96,8 @@ copy_in_child(const struct snapshot_copy *c, const char *rdb_path, const char *d
     if (r == 0 && rename(c->partial, c->path) < 0)
         r = -errno;
     if (r < 0 && !error[0])
-        snprintf(error, sizeof(error), "copy %s to %s: %s", rdb_path, c->path, strerror(-r));
+        /* The reason first: messages about it are bounded, and these paths are long. */
+        snprintf(error, sizeof(error), "%s copying %s to %s", strerror(-r), rdb_path, c->path);
     if (r < 0) {
         if (out >= 0)
             unlink(c->partial);

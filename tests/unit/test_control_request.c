@@ -68,6 +68,8 @@ static void test_bad_requests_name_the_word_at_fault(void **state) {
     refused("switchover --to", "bad argument '--to'");
     refused("switchover --here --to b", "--here and --to exclude each other");
     refused("a b c d e f g h i", "more than 8 words");
+    refused("status\x1b[2J", "request with control bytes, not a request");
+    refused("st\xc3\xa4tus", "request with bytes that are not ASCII, not a request");
     char long_peer[300] = "switchover --to ";
     memset(long_peer + strlen(long_peer), 'p', 200);
     refused(long_peer, "switchover --to: 'pppp");
