@@ -28,6 +28,7 @@ def redis_factory(tmp_path):
         server.stop()
 
 
+@pytest.hookimpl(tryfirst=True)  # before tests/e2e removes the lab's directories
 def pytest_sessionfinish(session, exitstatus):
     """The session fails if any file it left behind holds a password (secret_scan.py):
     the lab's own passwords are read back from its password files first."""

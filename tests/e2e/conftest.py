@@ -41,8 +41,9 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    # Keep the lab directories (logs, state logs, snapshots) when something failed.
-    if exitstatus == 0:
+    # Keep the lab directories (logs, state logs, snapshots) when something failed,
+    # the secret scan included (tests/conftest.py sets the status before this runs).
+    if session.exitstatus == 0:
         shutil.rmtree(LAB_ROOT, ignore_errors=True)
     else:
         print(f"\ne2e lab directories kept for inspection: {LAB_ROOT}")

@@ -408,8 +408,11 @@ def test_agent_killed_mid_transition_converges_after_restart(lab):
     old = lab.master()
     new = lab.nodes[old.peer]
     # A slow MASTER transition on the new master-to-be, so it can be killed mid-way.
-    with open(new.dir / "agent.conf", "a") as f:
-        f.write("\n[transition]\nmaster_delay_ms = 3000\n")
+    # (Edited in place: a key set twice in agent.conf is a config error.)
+    conf = new.dir / "agent.conf"
+    text = conf.read_text()
+    assert "\nmaster_delay_ms = 0\n" in text
+    conf.write_text(text.replace("\nmaster_delay_ms = 0\n", "\nmaster_delay_ms = 3000\n", 1))
     new.stop("agent")
     new.start_agent()
     wait_for(f"the restarted agent on {new.name} to answer", new.agent_status, 10)

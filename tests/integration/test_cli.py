@@ -5,9 +5,9 @@ import subprocess
 
 import pytest
 
-from helpers import ROOT
+from helpers import AGENT
 
-BINARIES = [ROOT / "build" / "redis-vrrp-agent", ROOT / "build" / "redis-vrrp-agentd"]
+BINARIES = [AGENT, AGENT.parent / "redis-vrrp-agentd"]  # the build under test (RVA_BUILD)
 VERSION_LINE = r"redis-vrrp-agent \d+\.\d+\.\d+ \(hiredis \d+\.\d+\.\d+\)\n"
 
 
