@@ -38,17 +38,19 @@ def wait_for(what, condition, timeout=10.0, interval=0.01):
         raise AssertionError(str(e)) from None
 
 
-class Blackhole:
-    """A TCP listener that accepts connections and never answers: a peer host whose
-    network swallows everything."""
+class FakeServer:
+    """A TCP listener on loopback for servers that misbehave on purpose. With `reply`,
+    it answers every read with those bytes (and closes after the first if `close`);
+    without, it accepts and never answers."""
 
-    def __init__(self):
+    def __init__(self, reply=None, close=False):
         self.port = free_port()
+        self.reply, self.close_after = reply, close
+        self.held = []
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", self.port))
         self.sock.listen(64)
-        self.held = []
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self):
@@ -57,12 +59,33 @@ class Blackhole:
                 conn, _ = self.sock.accept()
             except OSError:
                 return
-            self.held.append(conn)
+            if self.reply is None:
+                self.held.append(conn)
+            else:
+                threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn):
+        with conn:
+            try:
+                while conn.recv(65536):
+                    conn.sendall(self.reply)
+                    if self.close_after:
+                        return
+            except OSError:
+                return
 
     def close(self):
         self.sock.close()
         for c in self.held:
             c.close()
+
+
+class Blackhole(FakeServer):
+    """A peer host whose network swallows everything: connections are accepted and
+    never answered."""
+
+    def __init__(self):
+        super().__init__(reply=None)
 
 
 class RedisServer:

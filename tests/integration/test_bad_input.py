@@ -12,15 +12,19 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
 from daemon_harness import FAST_FULL_SYNC
-from helpers import (AGENT, Blackhole, control_request, fill_keys, free_port, run_agent,
+from helpers import (AGENT, Blackhole, FakeServer, control_request, fill_keys, run_agent,
                      write_node_config, write_password_file)
+
+def catalogue(argnames, rows):
+    """Parametrize a test by a table whose rows are (id, *values)."""
+    return pytest.mark.parametrize(argnames, [r[1:] for r in rows], ids=[r[0] for r in rows])
+
 
 # ---- what "nothing changed" means ----
 
@@ -67,8 +71,7 @@ CONFIG_ROWS = [
 ]
 
 
-@pytest.mark.parametrize("text,expected", [r[1:] for r in CONFIG_ROWS],
-                         ids=[r[0] for r in CONFIG_ROWS])
+@catalogue("text,expected", CONFIG_ROWS)
 def test_config_error(tmp_path, redis_factory, text, expected):
     server = redis_factory("local").start()
     conf = tmp_path / "agent.conf"
@@ -123,8 +126,7 @@ PASSWORD_ROWS = [
 ]
 
 
-@pytest.mark.parametrize("make,expected", [r[1:] for r in PASSWORD_ROWS],
-                         ids=[r[0] for r in PASSWORD_ROWS])
+@catalogue("make,expected", PASSWORD_ROWS)
 def test_password_file_error(tmp_path, redis_factory, make, expected):
     server = redis_factory("local").start()
     pw = tmp_path / "redis.pw"
@@ -178,8 +180,7 @@ NOTIFY_ROWS = [
 ]
 
 
-@pytest.mark.parametrize("args,expected", [r[1:] for r in NOTIFY_ROWS],
-                         ids=[r[0] for r in NOTIFY_ROWS])
+@catalogue("args,expected", NOTIFY_ROWS)
 def test_notify_argument_error(tmp_path, redis_factory, args, expected):
     local = redis_factory("local").start()
     peer = redis_factory("peer").start()
@@ -223,7 +224,7 @@ FIFO_ROWS = [
 ]
 
 
-@pytest.mark.parametrize("data,expected", [r[1:] for r in FIFO_ROWS], ids=[r[0] for r in FIFO_ROWS])
+@catalogue("data,expected", FIFO_ROWS)
 def test_fifo_garbage_is_skipped_and_named(running, data, expected):
     d, local, peer = running
     before = (changing_commands(local), changing_commands(peer))
@@ -273,8 +274,7 @@ def ask(run_dir, data, pace_s=0.0):
     return reply.decode()
 
 
-@pytest.mark.parametrize("data,expected", [r[1:] for r in CONTROL_ROWS],
-                         ids=[r[0] for r in CONTROL_ROWS])
+@catalogue("data,expected", CONTROL_ROWS)
 def test_bad_control_request_gets_an_error_naming_it(running, data, expected):
     d, local, peer = running
     before = (changing_commands(local), changing_commands(peer))
@@ -302,40 +302,6 @@ def test_a_client_that_hangs_up_or_says_nothing_costs_nothing(running):
 
 
 # ---- servers that misbehave ----
-
-class FakeServer:
-    """A TCP listener that answers every read with `reply`, then closes if `close`."""
-
-    def __init__(self, reply, close=False):
-        self.port = free_port()
-        self.reply, self.close_after = reply, close
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", self.port))
-        self.sock.listen(64)
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, conn):
-        with conn:
-            try:
-                while conn.recv(65536):
-                    conn.sendall(self.reply)
-                    if self.close_after:
-                        return
-            except OSError:
-                return
-
-    def close(self):
-        self.sock.close()
-
 
 def garbage_server():
     return FakeServer(b"HELLO I AM NOT REDIS\r\n")
@@ -369,8 +335,7 @@ def fake_server(request):
         s.close()
 
 
-@pytest.mark.parametrize("factory,expected", [r[1:] for r in SERVER_ROWS],
-                         ids=[r[0] for r in SERVER_ROWS])
+@catalogue("factory,expected", SERVER_ROWS)
 def test_local_redis_that_misbehaves_is_unhealthy_with_the_reason(tmp_path, fake_server,
                                                                   redis_factory, factory,
                                                                   expected):
@@ -387,8 +352,7 @@ def test_local_redis_that_misbehaves_is_unhealthy_with_the_reason(tmp_path, fake
     assert time.monotonic() - start < 5  # bounded by the timeouts, never a hang
 
 
-@pytest.mark.parametrize("factory,expected", [r[1:] for r in SERVER_ROWS],
-                         ids=[r[0] for r in SERVER_ROWS])
+@catalogue("factory,expected", SERVER_ROWS)
 def test_peer_that_misbehaves_is_unreachable_and_the_daemon_goes_on(redis_factory, daemons,
                                                                     fake_server, factory,
                                                                     expected):
