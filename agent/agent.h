@@ -24,6 +24,7 @@
 #include "track_file.h"
 #include "transition.h"
 #include "vip_watch.h"
+#include "witness_client.h"
 
 /* The preference file and the record it mirrors (see preference.h). */
 struct agent_preference {
@@ -75,6 +76,9 @@ struct agent {
     bool fifo_open;
     struct control_server control;
     struct track_file track;
+    struct witness_client witness;
+    bool witness_open;
+    bool witness_holding; /* the track file fails because of the witness's verdict */
 
     /* Transitions: one runs at a time (NULL when none); a newer notification cancels
      * it and waits in `pending` until it has stopped. */

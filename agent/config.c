@@ -16,6 +16,8 @@
 #include <arpa/inet.h>
 #include <ini.h>
 
+#include "witness_protocol.h"
+
 enum key_type { KEY_STRING, KEY_INT, KEY_BOOL, KEY_ENUM };
 
 struct key_spec {
@@ -91,6 +93,10 @@ static const struct key_spec keys[] = {
     INT("transition", "poll_interval_ms", transition.poll_interval_ms, 1, 1000),
     INT("transition", "switchover_timeout_ms", transition.switchover_timeout_ms, 100, 600000),
 
+    STR("witness", "address", witness.address),
+    INT("witness", "port", witness.port, 1, 65535),
+    INT("witness", "timeout_ms", witness.timeout_ms, 1, 60000),
+
     ENUM("log", "target", log.target, log_target_names),
     ENUM("log", "level", log.level, log_level_names),
     STR("log", "state_log", log.state_log),
@@ -141,6 +147,9 @@ void config_set_defaults(struct config *cfg) {
              "/var/lib/redis-vrrp-agent/snapshots");
     cfg->transition.poll_interval_ms = 5;
     cfg->transition.switchover_timeout_ms = 10000;
+
+    cfg->witness.port = WITNESS_DEFAULT_PORT;
+    cfg->witness.timeout_ms = 500;
 
     cfg->log.target = LOG_TARGET_AUTO;
     cfg->log.level = LOG_LEVEL_INFO;
@@ -384,6 +393,22 @@ static int config_validate(struct config *cfg, const char *name, char *err, size
                  "%s: [keepalived] preference_file = %s: the same file as "
                  "[check] track_file; keepalived needs two track files",
                  name, cfg->keepalived.preference_file);
+        return -EINVAL;
+    }
+    /* The witness is asked about the peer by the address it watches (its --node), and
+     * must not wait on a resolver any more than the witness does. */
+    if (cfg->witness.address[0] && inet_pton(AF_INET, cfg->witness.address, addr) != 1 &&
+        inet_pton(AF_INET6, cfg->witness.address, addr) != 1) {
+        snprintf(err, err_size, "%s: [witness] address = %s: not a numeric IPv4 or IPv6 address",
+                 name, cfg->witness.address);
+        return -EINVAL;
+    }
+    if (cfg->witness.address[0] && inet_pton(AF_INET, cfg->peer.host, addr) != 1 &&
+        inet_pton(AF_INET6, cfg->peer.host, addr) != 1) {
+        snprintf(err, err_size,
+                 "%s: [peer] host = %s: with a [witness], the peer must be given by its numeric "
+                 "address, as the witness's --node names it",
+                 name, cfg->peer.host);
         return -EINVAL;
     }
     inherit_int(&cfg->peer.connect_timeout_ms, cfg->redis.connect_timeout_ms);

@@ -79,6 +79,13 @@ struct config {
         int switchover_timeout_ms;
     } transition;
 
+    /* A third party asked before taking the VIP from a silent peer (witness_client.h). */
+    struct {
+        char address[CONFIG_NAME_MAX]; /* numeric; empty: no witness, two nodes decide */
+        int port;
+        int timeout_ms; /* for its answer; longer than its own --probe-timeout-ms */
+    } witness;
+
     struct {
         enum log_target target;
         enum log_level level;

@@ -44,8 +44,19 @@ static void update_metrics(struct agent *a) {
         log_warning_errno(r, "metrics textfile %s", a->cfg.metrics.textfile);
 }
 
+/* Why the track file holds its value: maintenance and the witness outrank health. */
+static const char *track_reason(const struct agent *a) {
+    if (a->maintenance)
+        return "maintenance on";
+    if (a->witness_holding)
+        return a->witness.verdict == WITNESS_PEER_ALIVE
+                   ? "held back: the witness reaches the peer, this node is cut off from it"
+                   : "held back: neither the peer nor the witness answers";
+    return a->local.last.reason;
+}
+
 static void update_track_file(struct agent *a) {
-    bool fail = a->maintenance || !a->local.health.healthy;
+    bool fail = a->maintenance || !a->local.health.healthy || a->witness_holding;
     int value = fail ? a->cfg.check.fail_value : a->cfg.check.healthy_value;
     int r = track_file_set(&a->track, value);
     if (r < 0)
@@ -54,16 +65,56 @@ static void update_track_file(struct agent *a) {
     else if (r == TRACK_FILE_REMOVED)
         log_error("track file %s: cannot write 0: %s; removed it instead, which keepalived "
                   "reads as 0 (%s)",
-                  a->cfg.check.track_file, strerror(a->track.write_error),
-                  a->maintenance ? "maintenance on" : a->local.last.reason);
+                  a->cfg.check.track_file, strerror(a->track.write_error), track_reason(a));
     else if (r == TRACK_FILE_RESTORED)
         log_warning("track file %s was removed or changed behind the agent's back: wrote %d "
                     "again (%s)",
-                    a->cfg.check.track_file, value,
-                    a->maintenance ? "maintenance on" : a->local.last.reason);
+                    a->cfg.check.track_file, value, track_reason(a));
     else if (r > 0)
-        log_state("track file %s = %d (%s)", a->cfg.check.track_file, value,
-                  a->maintenance ? "maintenance on" : a->local.last.reason);
+        log_state("track file %s = %d (%s)", a->cfg.check.track_file, value, track_reason(a));
+}
+
+/* ---- witness ---- */
+
+static bool vip_here(const struct agent *a) {
+    return a->vip_watched ? a->vip.here : a->vrrp_known && a->vrrp_state == VRRP_STATE_MASTER;
+}
+
+static void set_witness_holding(struct agent *a, bool holding) {
+    if (holding == a->witness_holding)
+        return;
+    a->witness_holding = holding;
+    if (holding)
+        log_state("witness %s: %s (%s): holding back from the VIP", a->witness.address,
+                  a->witness.verdict == WITNESS_PEER_ALIVE ? "the peer's Redis answers it"
+                                                           : "no answer",
+                  a->witness.detail);
+    else
+        log_state("witness %s: no longer holding back (%s)", a->witness.address,
+                  a->witness.verdict == WITNESS_PEER_GONE ? "it does not reach the peer either"
+                  : vip_here(a)                           ? "the VIP is here"
+                                                          : "the peer answers again");
+    update_track_file(a);
+}
+
+/* While the peer is gone and the VIP is elsewhere, keep asking the witness (once per
+ * check or peer poll, one question at a time); once the peer answers again, or the
+ * VIP is here (this node serves: nothing to hold back from), forget its verdict. */
+static void consult_witness(struct agent *a) {
+    if (!a->witness_open)
+        return;
+    char why[256];
+    if (!vip_here(a) && peer_watch_gone(&a->peer, a->cfg.check.peer_silent_ms, why, sizeof(why))) {
+        witness_client_ask(&a->witness, a->cfg.peer.host, a->cfg.peer.port);
+        return;
+    }
+    witness_client_forget(&a->witness);
+    set_witness_holding(a, false);
+}
+
+static void on_witness_verdict(struct witness_client *w, void *userdata) {
+    struct agent *a = userdata;
+    set_witness_holding(a, witness_says_hold(w));
 }
 
 static void update_systemd_status(struct agent *a) {
@@ -134,6 +185,7 @@ static void on_local_check(struct local_watch *lw, bool changed, void *userdata)
     /* The preference first: a node that has just refilled must yield before
      * keepalived reads it as healthy. */
     preference_update(a);
+    consult_witness(a);
     update_track_file(a);
     if (!a->ready_sent) {
         sd_notify(0, "READY=1");
@@ -157,6 +209,7 @@ static void on_peer_update(struct peer_watch *pw, void *userdata) {
     struct agent *a = userdata;
     if (a->local.checks == 0 && pw->polled)
         local_watch_check_soon(&a->local);
+    consult_witness(a);
 }
 
 static void on_vip_change(bool here, void *userdata) {
@@ -302,6 +355,9 @@ static void on_control_request(const char *line, char *reply, size_t size, void 
 static void stop_components(struct agent *a) {
     local_watch_stop(&a->local);
     peer_watch_stop(&a->peer);
+    if (a->witness_open)
+        witness_client_close(&a->witness);
+    a->witness_open = false;
     redis_link_close(&a->local_link);
     redis_link_close(&a->peer_link);
     if (a->vip_watched)
@@ -338,6 +394,14 @@ static int start_components(struct agent *a) {
                          on_peer_update, a);
     if (r < 0)
         return log_error_errno(r, "peer watch");
+    if (a->cfg.witness.address[0]) {
+        r = witness_client_open(&a->witness, a->event, a->cfg.witness.address, a->cfg.witness.port,
+                                a->cfg.witness.timeout_ms, on_witness_verdict, a);
+        if (r < 0)
+            return log_error_errno(r, "%s: [witness] address = %s", a->cfg.path,
+                                   a->cfg.witness.address);
+        a->witness_open = true;
+    }
     if (a->cfg.keepalived.vip[0]) {
         r = vip_watch_open(&a->vip, a->event, a->cfg.keepalived.vip, on_vip_change, a);
         if (r == -EINVAL)

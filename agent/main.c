@@ -29,6 +29,7 @@
 #ifndef RVA_LEAN
 #include "daemon.h"
 #include "notify_inline.h"
+#include "witness_server.h"
 #endif
 
 #define EXIT_CONFIG 2
@@ -84,6 +85,9 @@ static void usage(FILE *out) {
                  "  config-test    validate the config and print the effective values\n"
                  "  after-stop     (systemd ExecStopPost) fail the track file unless the daemon\n"
                  "                 stopped cleanly\n"
+                 "  witness --node ADDR:PORT --node ADDR:PORT [--listen ADDR[:PORT]]\n"
+                 "                 the third party a node asks before it takes the VIP from a\n"
+                 "                 silent peer (run on a third machine; no agent.conf)\n"
                  "  version        print the version\n"
                  "  help           print this help\n"
                  "\n"
@@ -403,6 +407,17 @@ static int cmd_after_stop(const struct command_line *cl) {
     return 0;
 }
 
+static int cmd_witness(const struct command_line *cl) {
+    /* No agent.conf: a witness runs on a third machine, with its options only. */
+    if (log_setup(LOG_TARGET_AUTO, LOG_LEVEL_INFO, NULL) < 0)
+        return 1;
+#ifdef RVA_LEAN
+    return exec_full_binary(cl);
+#else
+    return witness_run(cl->argc, cl->argv);
+#endif
+}
+
 static int cmd_version(const struct command_line *cl) {
     (void)cl;
     printf("redis-vrrp-agent %s (hiredis %s)\n", RVA_VERSION, RVA_HIREDIS_VERSION);
@@ -423,6 +438,7 @@ static const struct command commands[] = {
     { "maintenance", cmd_maintenance },
     { "switchover", cmd_switchover },
     { "after-stop", cmd_after_stop },
+    { "witness", cmd_witness },
     { "version", cmd_version },
     /* As other daemons spell it; in the command's place, like --help. */
     { "--version", cmd_version },

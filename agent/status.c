@@ -65,6 +65,10 @@ void status_format_text(const struct agent *a, char *buf, size_t size) {
     if (a->vip_watched)
         put(&o, "VIP:          %s %s\n", a->cfg.keepalived.vip, a->vip.here ? "here" : "not here");
     put(&o, "VRRP state:   %s\n", a->vrrp_known ? vrrp_state_to_string(a->vrrp_state) : "unknown");
+    if (a->witness_open)
+        put(&o, "witness:      %s %s%s%s%s\n", a->witness.address,
+            witness_verdict_to_string(a->witness.verdict), a->witness.detail[0] ? " (" : "",
+            a->witness.detail, a->witness.detail[0] ? ")" : "");
     put(&o, "maintenance:  %s\n", a->maintenance ? "on" : "off");
     put(&o, "split brain:  %s\n",
         a->split_brain.active      ? "YES: both nodes are masters"
@@ -129,6 +133,17 @@ void status_format_json(const struct agent *a, char *buf, size_t size) {
         put(&o, ",\"vrrp_state\":\"%s\"", vrrp_state_to_string(a->vrrp_state));
     else
         put(&o, ",\"vrrp_state\":null");
+    put(&o, ",\"witness\":");
+    if (a->witness_open) {
+        put(&o, "{\"address\":");
+        put_json_string(&o, a->witness.address);
+        put(&o, ",\"verdict\":\"%s\",\"holding\":%s,\"detail\":",
+            witness_verdict_to_string(a->witness.verdict), a->witness_holding ? "true" : "false");
+        put_json_string(&o, a->witness.detail);
+        put(&o, "}");
+    } else {
+        put(&o, "null");
+    }
     put(&o, ",\"maintenance\":%s,\"split_brain\":%s,\"split_brain_last_seen\":%lld",
         a->maintenance ? "true" : "false", a->split_brain.active ? "true" : "false",
         (long long)a->split_brain_last_seen);
