@@ -674,7 +674,7 @@ static enum step_result step_wait_peer_takes_writes(struct transition *t) {
         go(t, STEP_PREPARE_REPLICATE);
         return STEP_NEXT;
     }
-    if (!peer_may_still_take_our_writes(&t->peer_view)) {
+    if (!peer_may_still_take_our_writes(&t->local_info, &t->peer_view)) {
         note(t,
              "peer is a master on another history (promoted at offset %lld, ours %lld): it "
              "will not take our writes",

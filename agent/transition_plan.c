@@ -26,6 +26,15 @@ bool peer_history_continues_ours(const struct redis_info *local, const struct re
            local->second_repl_offset == ours + 1 && peer->master_repl_offset >= ours;
 }
 
+bool promoted_from_peer_with_writes_since(const struct redis_info *local,
+                                          const struct redis_info *peer) {
+    /* second_repl_offset is the first byte of our own history: any offset at or past
+     * it was written here after the fork. */
+    return local->role == REDIS_ROLE_MASTER && peer->replid[0] &&
+           strcmp(local->replid2, peer->replid) == 0 && local->second_repl_offset > 0 &&
+           local->master_repl_offset >= local->second_repl_offset;
+}
+
 bool resync_would_lose_data(const struct redis_info *local, const struct peer_view *peer) {
     if (local->keys <= 0)
         return false;
@@ -39,8 +48,9 @@ bool replica_link_settled(const struct redis_info *local, const struct peer_view
            !local->master_sync_in_progress;
 }
 
-bool peer_may_still_take_our_writes(const struct peer_view *peer) {
-    return !peer->reachable || peer->info.role != REDIS_ROLE_MASTER;
+bool peer_may_still_take_our_writes(const struct redis_info *local, const struct peer_view *peer) {
+    return !peer->reachable || peer->info.role != REDIS_ROLE_MASTER ||
+           promoted_from_peer_with_writes_since(local, &peer->info);
 }
 
 bool peer_has_our_writes(const struct redis_info *local, const struct peer_view *peer) {
@@ -66,6 +76,17 @@ enum master_plan plan_master(const struct redis_info *local, const struct peer_v
         snprintf(why, why_size,
                  "peer is a stale master whose history ours continues: "
                  "nothing to catch up from");
+        return MASTER_PLAN_PROMOTE_NOW;
+    }
+    /* We took over from the peer and took writes since; the peer, back as a master on
+     * the old history (a partition healed), holds at most a split brain's tail, which
+     * its own BACKUP transition keeps in a snapshot. Catching up from it would
+     * discard every write clients made since the failover. */
+    if (promoted_from_peer_with_writes_since(local, &peer->info)) {
+        snprintf(why, why_size,
+                 "we were promoted from the peer's history at offset %lld and took writes "
+                 "since (offset %lld): ours is the reference",
+                 local->second_repl_offset - 1, local->master_repl_offset);
         return MASTER_PLAN_PROMOTE_NOW;
     }
     /* A master peer may hold writes we lack: whether we are its replica, a master

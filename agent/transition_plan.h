@@ -49,10 +49,16 @@ bool resync_would_lose_data(const struct redis_info *local, const struct peer_vi
 /* True when a replica's link to the peer is up and no sync is running. */
 bool replica_link_settled(const struct redis_info *local, const struct peer_view *peer);
 
+/* True when we are a master promoted from the peer's history (our replid2 is its
+ * replid) that has taken writes since: after a healed partition, the successor. */
+bool promoted_from_peer_with_writes_since(const struct redis_info *local,
+                                          const struct redis_info *peer);
+
 /* True while waiting can still end with the peer holding our writes: it is a
- * replica (of us, catching up before its promotion) or it does not answer (yet). A
+ * replica (of us, catching up before its promotion), it does not answer (yet), or it
+ * is the master we took over from, which as MASTER catches up from us. Any other
  * master on another history never will. */
-bool peer_may_still_take_our_writes(const struct peer_view *peer);
+bool peer_may_still_take_our_writes(const struct redis_info *local, const struct peer_view *peer);
 
 /* True when the peer, seen as master, has taken every write we hold. */
 bool peer_has_our_writes(const struct redis_info *local, const struct peer_view *peer);

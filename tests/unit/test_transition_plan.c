@@ -130,6 +130,18 @@ static const struct master_case
         PROMOTED(REPLID_B, 200, REPLID_A, 100, 12), REACHABLE, MASTER(REPLID_A, 100, 10),
         MASTER_PLAN_PROMOTE_NOW
     };
+/* A partition healed: we took over from the peer and took writes since, while the
+ * peer, isolated, stayed master and moved on (pings to its lost replica, or a split
+ * brain's writes). Our history is the reference. */
+static const struct master_case successor_with_writes_is_not_caught_up_with_by_its_predecessor = {
+    PROMOTED(REPLID_B, 200, REPLID_A, 100, 12), REACHABLE, MASTER(REPLID_A, 150, 11),
+    MASTER_PLAN_PROMOTE_NOW
+};
+/* Promoted, but nothing written since: the peer's tail is the only new data. */
+static const struct master_case successor_without_writes_catches_up_with_a_peer_that_moved_on = {
+    PROMOTED(REPLID_B, 100, REPLID_A, 100, 10), REACHABLE, MASTER(REPLID_A, 180, 12),
+    MASTER_PLAN_CATCH_UP
+};
 
 static void run_master_case(void **state) {
     const struct master_case *c = *state;
@@ -552,6 +564,45 @@ static void test_unreachable_peer_does_not_have_our_writes(void **state) {
     assert_false(peer_has_them(&local, UNREACHABLE, &last_seen));
 }
 
+/* ---- peer_may_still_take_our_writes ---- */
+
+static bool peer_may_take_them(const struct node *local_node, bool reachable,
+                               const struct node *peer_node) {
+    struct redis_info local = info_of(local_node);
+    struct peer_view peer = peer_of(reachable, peer_node);
+    return peer_may_still_take_our_writes(&local, &peer);
+}
+
+static void test_peer_replica_or_silent_peer_may_still_take_our_writes(void **state) {
+    (void)state;
+    const struct node local = MASTER(REPLID_B, 100, 10);
+    const struct node catching_up = PEER_REPLICA(REPLID_B, 50, 10);
+    const struct node last_seen = MASTER(REPLID_A, 500, 10);
+    assert_true(peer_may_take_them(&local, REACHABLE, &catching_up));
+    assert_true(peer_may_take_them(&local, UNREACHABLE, &last_seen));
+}
+
+static void test_master_we_took_over_from_may_still_take_our_writes(void **state) {
+    (void)state;
+    /* A healed partition: the peer preempts the VIP, and as MASTER it catches up
+     * from us; giving up now would throw away every write since the failover. */
+    const struct node successor = PROMOTED(REPLID_B, 200, REPLID_A, 100, 12);
+    const struct node predecessor = MASTER(REPLID_A, 150, 11);
+    assert_true(peer_may_take_them(&successor, REACHABLE, &predecessor));
+}
+
+static void test_master_on_another_history_will_not_take_our_writes(void **state) {
+    (void)state;
+    const struct node local = MASTER(REPLID_B, 200, 12);
+    const struct node unrelated = MASTER(REPLID_A, 150, 11);
+    /* We took over from the peer but wrote nothing since: nothing to hand over. */
+    const struct node idle_successor = PROMOTED(REPLID_B, 100, REPLID_A, 100, 10);
+    const struct node successor_of_a_third = PROMOTED(REPLID_B, 200, REPLID_C, 100, 12);
+    assert_false(peer_may_take_them(&local, REACHABLE, &unrelated));
+    assert_false(peer_may_take_them(&idle_successor, REACHABLE, &unrelated));
+    assert_false(peer_may_take_them(&successor_of_a_third, REACHABLE, &unrelated));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         MASTER_CASE_TEST(peer_unreachable_promotes_now),
@@ -562,6 +613,8 @@ int main(void) {
         MASTER_CASE_TEST(peer_master_is_caught_up_with_by_an_empty_master),
         MASTER_CASE_TEST(peer_master_is_caught_up_with_after_a_split_brain),
         MASTER_CASE_TEST(stale_peer_master_whose_history_we_continue_is_not_caught_up_with),
+        MASTER_CASE_TEST(successor_with_writes_is_not_caught_up_with_by_its_predecessor),
+        MASTER_CASE_TEST(successor_without_writes_catches_up_with_a_peer_that_moved_on),
         cmocka_unit_test(test_plan_master_reason_names_both_offsets),
         cmocka_unit_test(test_plan_master_reason_names_the_peer_replicas_master),
         BACKUP_CASE_TEST(replica_of_the_peer_does_nothing),
@@ -619,6 +672,9 @@ int main(void) {
         cmocka_unit_test(test_peer_master_on_another_history_lacks_our_writes),
         cmocka_unit_test(test_peer_replica_does_not_have_our_writes_as_a_master),
         cmocka_unit_test(test_unreachable_peer_does_not_have_our_writes),
+        cmocka_unit_test(test_peer_replica_or_silent_peer_may_still_take_our_writes),
+        cmocka_unit_test(test_master_we_took_over_from_may_still_take_our_writes),
+        cmocka_unit_test(test_master_on_another_history_will_not_take_our_writes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
