@@ -121,6 +121,8 @@ class Run:
         kind = self.rng.choice(self.kinds)
         target = "replica" if kind.replica_only else self.rng.choice(["master", "replica"])
         hold_s = 0.0 if kind is nemesis.KeepalivedReload else self.rng.uniform(1.0, 6.0)
+        if self.args.hold_s is not None and kind is not nemesis.KeepalivedReload:
+            hold_s = self.args.hold_s  # drawn anyway, so a seed picks the same faults
         pause_s = self.rng.uniform(1.0, 4.0)
         return kind, target, hold_s, pause_s
 
@@ -283,6 +285,8 @@ def main():
     parser.add_argument("--no-witness", dest="witness", action="store_false")
     parser.add_argument("--kinds", default=",".join(nemesis.KINDS),
                         type=lambda s: s.split(","), help="fault kinds, comma-separated")
+    parser.add_argument("--hold-s", type=float, default=None,
+                        help="hold every fault this long instead of a random 1-6 s")
     parser.add_argument("--out", default=str(ROOT / "build" / "chaos" / "last"))
     args = parser.parse_args()
     unknown = [k for k in args.kinds if k not in nemesis.KINDS]
