@@ -103,16 +103,20 @@ enum backup_plan plan_backup(const struct redis_info *local, const struct peer_v
         snprintf(why, why_size, "already a replica of the peer");
         return BACKUP_PLAN_ALREADY_REPLICA;
     }
-    if (!peer->reachable) {
-        snprintf(why, why_size, "peer unreachable: replicate from it to fence this node");
-        return BACKUP_PLAN_REPLICATE_NOW;
-    }
+    /* Even when the peer does not answer: keepalived made us BACKUP because it hears
+     * a MASTER, so the peer is up and its Redis is most likely a reconnect away (a
+     * healed partition: VRRP resumes before our link does). Replicating at once
+     * would throw away every write we took; the pause fences us just as well. */
     if (local->role == REDIS_ROLE_MASTER && local->keys > 0) {
         snprintf(why, why_size,
                  "we are master at offset %lld with %lld keys: wait for the "
-                 "peer to take them",
-                 local->master_repl_offset, local->keys);
+                 "peer%s to take them",
+                 local->master_repl_offset, local->keys, peer->reachable ? "" : " (unreachable)");
         return BACKUP_PLAN_WAIT_PEER;
+    }
+    if (!peer->reachable) {
+        snprintf(why, why_size, "peer unreachable: replicate from it to fence this node");
+        return BACKUP_PLAN_REPLICATE_NOW;
     }
     snprintf(why, why_size, "no writes of ours to hand over");
     return BACKUP_PLAN_REPLICATE_NOW;

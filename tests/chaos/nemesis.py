@@ -54,6 +54,10 @@ class Fault:
     def heal(self):
         raise NotImplementedError
 
+    def loses_until_converged(self):
+        """Whether the loss window runs on past the heal until the pair converges."""
+        return False
+
     def loss_window(self, t_inject, t_heal, target_was_master):
         """(start, end, why) of the acknowledged writes this fault may lose, or None."""
         if self.crash_like and target_was_master:
@@ -157,9 +161,14 @@ class SplitNodes(Fault):
     def loss_window(self, t_inject, t_heal, target_was_master):
         if self.witness:
             return None
+        # Until the pair has converged, not just until the heal: neither node can know
+        # it is the one whose writes will go before it hears the other again.
         return (t_inject - CRASH_WINDOW_S, t_heal,
-                "partition of the two nodes without a witness: the isolated master took "
-                "writes until its peer took over")
+                "partition of the two nodes without a witness: both took writes until the "
+                "pair converged after the heal")
+
+    def loses_until_converged(self):
+        return not self.witness
 
 
 class SlowRefill(Fault):

@@ -148,6 +148,8 @@ class Run:
             self.say(f"NOT CONVERGED within {checker.CONVERGE_BOUND_S:.0f} s after the heal: {e}")
             return False
         rec.converged, rec.t_converged = True, time.time()
+        if rec.loss_window and fault.loses_until_converged():
+            rec.loss_window = (rec.loss_window[0], rec.t_converged, rec.loss_window[2])
         self.say(f"converged in {rec.converge_s:.2f} s: master {settled}")
         return True
 

@@ -207,8 +207,12 @@ static const struct backup_case replica_of_another_port_of_the_peer_replicates_n
     REPLICA_OF(PEER_HOST, 6380, REPLID_A, 100, 10), REACHABLE, MASTER(REPLID_A, 100, 10),
     BACKUP_PLAN_REPLICATE_NOW
 };
-static const struct backup_case master_with_keys_replicates_now_when_peer_unreachable = {
-    MASTER(REPLID_A, 100, 10), UNREACHABLE, MASTER(REPLID_A, 100, 10), BACKUP_PLAN_REPLICATE_NOW
+/* keepalived hears a MASTER, so the peer is up: its Redis is a reconnect away. */
+static const struct backup_case master_with_keys_waits_for_an_unreachable_peer = {
+    MASTER(REPLID_A, 100, 10), UNREACHABLE, MASTER(REPLID_A, 100, 10), BACKUP_PLAN_WAIT_PEER
+};
+static const struct backup_case empty_master_replicates_now_when_peer_unreachable = {
+    MASTER(REPLID_A, 0, 0), UNREACHABLE, MASTER(REPLID_A, 100, 10), BACKUP_PLAN_REPLICATE_NOW
 };
 static const struct backup_case master_with_keys_waits_for_the_peer_master = {
     MASTER(REPLID_B, 200, 10), REACHABLE, MASTER(REPLID_A, 100, 10), BACKUP_PLAN_WAIT_PEER
@@ -621,7 +625,8 @@ int main(void) {
         BACKUP_CASE_TEST(replica_of_the_unreachable_peer_does_nothing),
         BACKUP_CASE_TEST(replica_of_another_host_replicates_now),
         BACKUP_CASE_TEST(replica_of_another_port_of_the_peer_replicates_now),
-        BACKUP_CASE_TEST(master_with_keys_replicates_now_when_peer_unreachable),
+        BACKUP_CASE_TEST(master_with_keys_waits_for_an_unreachable_peer),
+        BACKUP_CASE_TEST(empty_master_replicates_now_when_peer_unreachable),
         BACKUP_CASE_TEST(master_with_keys_waits_for_the_peer_master),
         BACKUP_CASE_TEST(master_with_keys_waits_for_the_peer_replica),
         BACKUP_CASE_TEST(master_without_keys_replicates_now),
