@@ -120,6 +120,8 @@ class Run:
         """The next fault: kind, target (from the seed), duration, pause before it."""
         kind = self.rng.choice(self.kinds)
         target = "replica" if kind.replica_only else self.rng.choice(["master", "replica"])
+        if self.args.target and not kind.replica_only:
+            target = self.args.target  # drawn anyway, as --hold-s
         hold_s = 0.0 if kind is nemesis.KeepalivedReload else self.rng.uniform(1.0, 6.0)
         if self.args.hold_s is not None and kind is not nemesis.KeepalivedReload:
             hold_s = self.args.hold_s  # drawn anyway, so a seed picks the same faults
@@ -289,6 +291,8 @@ def main():
                         type=lambda s: s.split(","), help="fault kinds, comma-separated")
     parser.add_argument("--hold-s", type=float, default=None,
                         help="hold every fault this long instead of a random 1-6 s")
+    parser.add_argument("--target", choices=["master", "replica"], default=None,
+                        help="aim every fault at this node instead of a random one")
     parser.add_argument("--out", default=str(ROOT / "build" / "chaos" / "last"))
     args = parser.parse_args()
     unknown = [k for k in args.kinds if k not in nemesis.KINDS]

@@ -518,13 +518,20 @@ static void test_master_is_not_settled_as_a_replica(void **state) {
     assert_false(replica_link_settled(&local, &peer));
 }
 
-/* ---- peer_has_our_writes ---- */
+/* ---- peer_has_our_writes, peer_may_still_take_our_writes ---- */
+
+typedef bool (*writes_judge)(const struct redis_info *local, const struct peer_view *peer);
+
+static bool judge(writes_judge fn, const struct node *local_node, bool reachable,
+                  const struct node *peer_node) {
+    struct redis_info local = info_of(local_node);
+    struct peer_view peer = peer_of(reachable, peer_node);
+    return fn(&local, &peer);
+}
 
 static bool peer_has_them(const struct node *local_node, bool reachable,
                           const struct node *peer_node) {
-    struct redis_info local = info_of(local_node);
-    struct peer_view peer = peer_of(reachable, peer_node);
-    return peer_has_our_writes(&local, &peer);
+    return judge(peer_has_our_writes, local_node, reachable, peer_node);
 }
 
 static void test_peer_master_on_our_history_has_our_writes(void **state) {
@@ -568,13 +575,9 @@ static void test_unreachable_peer_does_not_have_our_writes(void **state) {
     assert_false(peer_has_them(&local, UNREACHABLE, &last_seen));
 }
 
-/* ---- peer_may_still_take_our_writes ---- */
-
 static bool peer_may_take_them(const struct node *local_node, bool reachable,
                                const struct node *peer_node) {
-    struct redis_info local = info_of(local_node);
-    struct peer_view peer = peer_of(reachable, peer_node);
-    return peer_may_still_take_our_writes(&local, &peer);
+    return judge(peer_may_still_take_our_writes, local_node, reachable, peer_node);
 }
 
 static void test_peer_replica_or_silent_peer_may_still_take_our_writes(void **state) {
