@@ -46,8 +46,8 @@ static atomic_int probes_running;
 /* "ADDR:PORT" or "[ADDR6]:PORT" (the port optional when default_port > 0), numeric
  * only: a witness must not wait on a resolver to say whether a peer is alive. */
 static int parse_endpoint(const char *text, int default_port, char *host, size_t host_size,
-                          int *port, struct sockaddr_storage *addr, socklen_t *addr_len,
-                          char *why, size_t why_size) {
+                          int *port, struct sockaddr_storage *addr, socklen_t *addr_len, char *why,
+                          size_t why_size) {
     const char *port_text = NULL;
     size_t host_len;
     if (text[0] == '[') {
@@ -209,8 +209,8 @@ static void handle_datagram(struct witness *w, char *text, const struct sockaddr
     int port;
     /* Anything else is dropped without an answer: nothing to learn from a reply. */
     if (strncmp(text, WITNESS_PROTOCOL " probe ", sizeof(WITNESS_PROTOCOL " probe ") - 1) != 0 ||
-        sscanf(text + sizeof(WITNESS_PROTOCOL " probe ") - 1, "%63s %d %31s %c", host, &port,
-               nonce, &extra) != 3)
+        sscanf(text + sizeof(WITNESS_PROTOCOL " probe ") - 1, "%63s %d %31s %c", host, &port, nonce,
+               &extra) != 3)
         return;
     struct witness_node *node = NULL;
     for (int i = 0; i < w->n_nodes; i++)
@@ -241,12 +241,13 @@ static void handle_datagram(struct witness *w, char *text, const struct sockaddr
 }
 
 static void witness_usage(FILE *out) {
-    fprintf(out, "usage: redis-vrrp-agent witness --node ADDRESS:PORT --node ADDRESS:PORT\n"
-                 "                                [--listen ADDRESS[:PORT]] [--probe-timeout-ms MS]\n"
-                 "  --node              a Redis of the pair (numeric address), as the nodes'\n"
-                 "                      [peer] host and port name it; given once per node\n"
-                 "  --listen            where to answer (UDP; default 0.0.0.0:%d)\n"
-                 "  --probe-timeout-ms  how long a node's Redis has to answer PING (default 200)\n",
+    fprintf(out,
+            "usage: redis-vrrp-agent witness --node ADDRESS:PORT --node ADDRESS:PORT\n"
+            "                                [--listen ADDRESS[:PORT]] [--probe-timeout-ms MS]\n"
+            "  --node              a Redis of the pair (numeric address), as the nodes'\n"
+            "                      [peer] host and port name it; given once per node\n"
+            "  --listen            where to answer (UDP; default 0.0.0.0:%d)\n"
+            "  --probe-timeout-ms  how long a node's Redis has to answer PING (default 200)\n",
             WITNESS_DEFAULT_PORT);
 }
 
@@ -287,8 +288,8 @@ static int parse_args(int argc, char **argv, struct witness *w, struct sockaddr_
                 return -EINVAL;
             }
             struct witness_node *n = &w->nodes[w->n_nodes];
-            if (parse_endpoint(value, 0, n->host, sizeof(n->host), &n->port, &n->addr,
-                               &n->addr_len, why, sizeof(why)) < 0) {
+            if (parse_endpoint(value, 0, n->host, sizeof(n->host), &n->port, &n->addr, &n->addr_len,
+                               why, sizeof(why)) < 0) {
                 fprintf(stderr, "redis-vrrp-agent witness: --node '%s': %s\n", value, why);
                 return -EINVAL;
             }
