@@ -66,6 +66,10 @@ CONFIG_ROWS = [
     ("line without =", b"[check]\ninterval_ms\n", ":12: syntax error"),
     ("not UTF-8", b"[keepalived]\ninstance = VI_\xff\n",
      ":12: not valid UTF-8: byte 0xff at column 4 of the value"),
+    ("witness by name", b"[witness]\naddress = witness.example\n",
+     "[witness] address = witness.example: not a numeric IPv4 or IPv6 address"),
+    ("witness port", b"[witness]\naddress = 127.0.0.1\nport = 0\n",
+     ":13: [witness] port = 0: out of range (1 to 65535)"),
     ("password typed into the config", b"[redis]\npassword = hunter2hunter2\n",
      "password = (value hidden): unknown key (passwords go in a password_file)"),
 ]

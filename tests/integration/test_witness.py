@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from helpers import AGENT, Blackhole, wait_for
+from helpers import AGENT, Blackhole, run_agent, wait_for
 
 PROTOCOL = "rva-witness 1"
 
@@ -180,3 +180,17 @@ def test_without_a_witness_a_silent_peer_holds_nothing_back(redis_factory, daemo
     d.wait_track(0)
     assert d.status()["witness"] is None
     d.stop()
+
+
+def test_a_witness_needs_the_peer_by_its_numeric_address(tmp_path):
+    # The witness watches the peer by the address its --node names; a name here could
+    # mean another address there, and resolving it would block the question.
+    conf = tmp_path / "agent.conf"
+    conf.write_text(f"[agent]\nrun_dir = {tmp_path / 'run'}\n[peer]\nhost = peer.example\n"
+                    f"[check]\ntrack_file = {tmp_path / 'track'}\n"
+                    "[witness]\naddress = 192.0.2.13\n")
+    r = run_agent("run", config=conf, timeout=10)
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert "[peer] host = peer.example: with a [witness], the peer must be given by its " \
+           "numeric address" in r.stderr, r.stderr
+    assert not (tmp_path / "run").exists()
