@@ -25,6 +25,7 @@
 #include "transition.h"
 #include "vip_watch.h"
 #include "witness_client.h"
+#include "write_guard.h"
 
 /* The preference file and the record it mirrors (see preference.h). */
 struct agent_preference {
@@ -79,6 +80,8 @@ struct agent {
     struct witness_client witness;
     bool witness_open;
     bool witness_holding; /* the track file fails because of the witness's verdict */
+    struct write_guard guard;
+    struct stall_watch stall; /* is our replication keeping up with the peer? */
 
     /* Transitions: one runs at a time (NULL when none); a newer notification cancels
      * it and waits in `pending` until it has stopped. */

@@ -73,6 +73,7 @@ static const struct key_spec keys[] = {
     INT("check", "peer_interval_ms", check.peer_interval_ms, 10, 60000),
     INT("check", "peer_silent_ms", check.peer_silent_ms, 1, 60000),
     INT("check", "empty_start_wait_ms", check.empty_start_wait_ms, 0, 600000),
+    INT("check", "replica_stall_ms", check.replica_stall_ms, 100, 60000),
 
     STR("keepalived", "instance", keepalived.instance),
     STR("keepalived", "notify_fifo", keepalived.notify_fifo),
@@ -96,6 +97,8 @@ static const struct key_spec keys[] = {
     STR("witness", "address", witness.address),
     INT("witness", "port", witness.port, 1, 65535),
     INT("witness", "timeout_ms", witness.timeout_ms, 1, 60000),
+    BOOL("write_guard", "enabled", write_guard.enabled),
+    INT("write_guard", "max_lag_s", write_guard.max_lag_s, 1, 60),
 
     ENUM("log", "target", log.target, log_target_names),
     ENUM("log", "level", log.level, log_level_names),
@@ -134,6 +137,7 @@ void config_set_defaults(struct config *cfg) {
     cfg->check.fail_value = 1;
     cfg->check.peer_interval_ms = 200;
     cfg->check.peer_silent_ms = 100;
+    cfg->check.replica_stall_ms = 1000;
     cfg->check.empty_start_wait_ms = 10000;
 
     snprintf(cfg->keepalived.config, sizeof(cfg->keepalived.config),
@@ -150,6 +154,7 @@ void config_set_defaults(struct config *cfg) {
 
     cfg->witness.port = WITNESS_DEFAULT_PORT;
     cfg->witness.timeout_ms = 500;
+    cfg->write_guard.max_lag_s = 1;
 
     cfg->log.target = LOG_TARGET_AUTO;
     cfg->log.level = LOG_LEVEL_INFO;

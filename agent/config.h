@@ -55,6 +55,7 @@ struct config {
         int peer_interval_ms;
         int peer_silent_ms;
         int empty_start_wait_ms;
+        int replica_stall_ms; /* a replica this far behind a sample of its master: stale */
     } check;
 
     struct {
@@ -85,6 +86,12 @@ struct config {
         int port;
         int timeout_ms; /* for its answer; longer than its own --probe-timeout-ms */
     } witness;
+
+    /* For pairs without a witness: writes need an in-sync replica (write_guard.h). */
+    struct {
+        bool enabled;
+        int max_lag_s; /* min-replicas-max-lag */
+    } write_guard;
 
     struct {
         enum log_target target;

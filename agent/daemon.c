@@ -187,6 +187,7 @@ static void on_local_check(struct local_watch *lw, bool changed, void *userdata)
     preference_update(a);
     consult_witness(a);
     update_track_file(a);
+    write_guard_update(&a->guard, &a->peer);
     if (!a->ready_sent) {
         sd_notify(0, "READY=1");
         a->ready_sent = true;
@@ -199,16 +200,29 @@ static void on_local_check(struct local_watch *lw, bool changed, void *userdata)
 }
 
 static void fill_peer_summary(struct peer_summary *out, void *userdata) {
-    const struct agent *a = userdata;
+    struct agent *a = userdata; /* the stall watch is judged here */
+    uint64_t now = monotonic_usec();
     health_summarize_peer(out, &a->local.info, a->peer.reachable, &a->peer.info,
-                          a->peer.last_answer_usec != 0 || a->peer.refused, monotonic_usec(),
-                          a->started_usec, (uint64_t)a->cfg.check.empty_start_wait_ms * 1000u);
+                          a->peer.last_answer_usec != 0 || a->peer.refused, now, a->started_usec,
+                          (uint64_t)a->cfg.check.empty_start_wait_ms * 1000u);
+    const struct redis_info *l = &a->local.info;
+    bool replica_of_peer = a->local.info_valid && l->role == REDIS_ROLE_REPLICA &&
+                           strcmp(l->master_host, a->cfg.peer.host) == 0 &&
+                           l->master_port == a->cfg.peer.port;
+    /* Plus one check interval: the local INFO judged is then from after the sample. */
+    stall_watch_judge(&a->stall, l, replica_of_peer, now,
+                      (uint64_t)(a->cfg.check.replica_stall_ms + a->cfg.check.interval_ms) * 1000u);
+    out->replica_stalled = a->stall.stalled;
+    out->stalled_bytes = a->stall.behind_bytes;
+    out->stalled_ms = a->stall.behind_ms;
 }
 
 static void on_peer_update(struct peer_watch *pw, void *userdata) {
     struct agent *a = userdata;
     if (a->local.checks == 0 && pw->polled)
         local_watch_check_soon(&a->local);
+    if (pw->reachable)
+        stall_watch_sample(&a->stall, &pw->info, pw->last_answer_usec);
     consult_witness(a);
 }
 
@@ -358,6 +372,7 @@ static void stop_components(struct agent *a) {
     if (a->witness_open)
         witness_client_close(&a->witness);
     a->witness_open = false;
+    write_guard_stop(&a->guard);
     redis_link_close(&a->local_link);
     redis_link_close(&a->peer_link);
     if (a->vip_watched)
@@ -371,6 +386,7 @@ static void stop_components(struct agent *a) {
 static void on_local_link_lost(void *userdata) {
     struct agent *a = userdata;
     local_watch_connection_lost(&a->local);
+    write_guard_forget(&a->guard);
 }
 
 static int start_components(struct agent *a) {
@@ -386,6 +402,8 @@ static int start_components(struct agent *a) {
      * poll's budget): readiness gating needs to know whether the peer holds data. */
     uint64_t peer_budget_usec =
         (uint64_t)(a->cfg.peer.connect_timeout_ms + a->cfg.peer.command_timeout_ms) * 1000u;
+    write_guard_init(&a->guard, &a->cfg, &a->local_link);
+    stall_watch_init(&a->stall);
     r = local_watch_start(&a->local, a->event, &a->local_link, &a->cfg, peer_budget_usec,
                           on_local_check, fill_peer_summary, a);
     if (r < 0)
@@ -479,6 +497,9 @@ static void apply_reload(struct agent *a) {
                     a->cfg.agent.run_dir);
         snprintf(next.agent.run_dir, sizeof(next.agent.run_dir), "%s", a->cfg.agent.run_dir);
     }
+    /* What the write guard set stays set in Redis across our reconnect: remember it,
+     * so that a reload that turns the guard off lifts it. */
+    int guard_applied = a->guard.applied;
     stop_components(a);
     a->cfg = next;
     log_setup(a->cfg.log.target, a->cfg.log.level, a->cfg.log.state_log);
@@ -487,6 +508,7 @@ static void apply_reload(struct agent *a) {
         sd_event_exit(a->event, 1);
         return;
     }
+    a->guard.applied = guard_applied;
     log_state("configuration reloaded from %s", a->config_path);
 }
 

@@ -77,6 +77,13 @@ bool health_ready(const struct redis_info *local, long long local_keys,
                  "unhealthy: no data, and the peer not seen since start (waiting for it)");
         return false;
     }
+    if (local->role == REDIS_ROLE_REPLICA && peer->replica_stalled) {
+        snprintf(reason, (size_t)reason_size,
+                 "unhealthy: replication stalled: %lld bytes short of the master's offset of "
+                 "%ld ms ago (the link reads up, nothing arrives)",
+                 peer->stalled_bytes, peer->stalled_ms);
+        return false;
+    }
     if (!peer->reachable || peer->role != REDIS_ROLE_MASTER)
         return true;
     if (local->role == REDIS_ROLE_MASTER) {
@@ -121,4 +128,30 @@ void health_summarize_peer(struct peer_summary *out, const struct redis_info *lo
     out->keys = peer_reachable ? peer->keys : -1;
     out->promoted_from_us = health_peer_promoted_from_us(local, peer_reachable, peer);
     out->unseen_at_start = !peer_seen && now_usec - started_usec < empty_start_wait_usec;
+}
+
+void stall_watch_init(struct stall_watch *s) {
+    *s = (struct stall_watch){ .sample_offset = -1 };
+}
+
+void stall_watch_sample(struct stall_watch *s, const struct redis_info *peer, uint64_t at_usec) {
+    if (s->sample_offset >= 0 || peer->role != REDIS_ROLE_MASTER || peer->master_repl_offset < 0)
+        return;
+    s->sample_offset = peer->master_repl_offset;
+    s->sample_usec = at_usec;
+}
+
+void stall_watch_judge(struct stall_watch *s, const struct redis_info *local,
+                       bool replica_of_peer, uint64_t now_usec, uint64_t judge_after_usec) {
+    if (!replica_of_peer) {
+        stall_watch_init(s);
+        return;
+    }
+    if (s->sample_offset < 0 || now_usec - s->sample_usec < judge_after_usec)
+        return;
+    long long ours = redis_info_data_offset(local);
+    s->stalled = ours < s->sample_offset;
+    s->behind_bytes = s->stalled ? s->sample_offset - ours : 0;
+    s->behind_ms = (long)((now_usec - s->sample_usec) / 1000u);
+    s->sample_offset = -1; /* the next poll takes a new one */
 }

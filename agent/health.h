@@ -50,7 +50,37 @@ struct peer_summary {
     /* The peer is a master promoted from our replication history (its replid2 is
      * our replid): it is the successor, and took writes we do not have. */
     bool promoted_from_us;
+    /* We replicate from the peer and our stream has stalled (struct stall_watch):
+     * stale data, even after the peer has gone silent. */
+    bool replica_stalled;
+    long long stalled_bytes; /* how far short of the peer's sampled offset */
+    long stalled_ms;         /* how long after that sample */
 };
+
+/* Is a replica keeping up? A replica's link can read "up" while nothing flows: after
+ * a partition heals, TCP may wait seconds before its next retransmission, and the
+ * replica would take over with data missing. So the master's offset, sampled from a
+ * poll of the peer, is compared with ours once judge_after has passed: still short
+ * of it means the stream has stalled. The verdict stands until the next judgement
+ * (a replica stalled when its master went silent holds stale data). */
+struct stall_watch {
+    long long sample_offset; /* -1: no sample pending */
+    uint64_t sample_usec;
+    bool stalled;
+    long long behind_bytes;
+    long behind_ms;
+};
+
+void stall_watch_init(struct stall_watch *s);
+
+/* After a poll of the peer, answered at at_usec: take a sample of a master's offset,
+ * unless one is pending. */
+void stall_watch_sample(struct stall_watch *s, const struct redis_info *peer, uint64_t at_usec);
+
+/* Judge a pending sample at least judge_after_usec old against our offset (from a
+ * check later than the sample). Not a replica of the peer: never stalled. */
+void stall_watch_judge(struct stall_watch *s, const struct redis_info *local,
+                       bool replica_of_peer, uint64_t now_usec, uint64_t judge_after_usec);
 
 /* True when the peer is a reachable master whose previous replication id is our
  * replication id: it was promoted from our history, so it is our successor. Our id

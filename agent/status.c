@@ -69,6 +69,9 @@ void status_format_text(const struct agent *a, char *buf, size_t size) {
         put(&o, "witness:      %s %s%s%s%s\n", a->witness.address,
             witness_verdict_to_string(a->witness.verdict), a->witness.detail[0] ? " (" : "",
             a->witness.detail, a->witness.detail[0] ? ")" : "");
+    if (a->cfg.write_guard.enabled || a->guard.applied > 0)
+        put(&o, "write guard:  min-replicas-to-write %s (%s)\n",
+            a->guard.applied < 0 ? "not set yet" : a->guard.applied ? "1" : "0", a->guard.why);
     put(&o, "maintenance:  %s\n", a->maintenance ? "on" : "off");
     put(&o, "split brain:  %s\n",
         a->split_brain.active      ? "YES: both nodes are masters"
@@ -140,6 +143,18 @@ void status_format_json(const struct agent *a, char *buf, size_t size) {
         put(&o, ",\"verdict\":\"%s\",\"holding\":%s,\"detail\":",
             witness_verdict_to_string(a->witness.verdict), a->witness_holding ? "true" : "false");
         put_json_string(&o, a->witness.detail);
+        put(&o, "}");
+    } else {
+        put(&o, "null");
+    }
+    put(&o, ",\"write_guard\":");
+    if (a->cfg.write_guard.enabled || a->guard.applied > 0) {
+        /* min_replicas: what is set on the local Redis; null until it is. */
+        if (a->guard.applied < 0)
+            put(&o, "{\"min_replicas\":null,\"why\":");
+        else
+            put(&o, "{\"min_replicas\":%d,\"why\":", a->guard.applied);
+        put_json_string(&o, a->guard.why);
         put(&o, "}");
     } else {
         put(&o, "null");

@@ -45,19 +45,24 @@ class ChaosLab(lablib.Lab):
     """The lab, with a witness on the client host when asked for: the third party
     both nodes can reach, as an application server would be."""
 
-    def __init__(self, witness, **kw):
+    def __init__(self, witness, write_guard=False, **kw):
         super().__init__(**kw)
         self.witness = witness
+        self.write_guard = write_guard
 
     def render_configs(self):
         super().render_configs()
-        if not self.witness:
-            return
+        edits = []
+        if self.witness:
+            edits.append((r"^address =$", f"address = {lablib.CLIENT_ADDR}", "[witness] address"))
+        if self.write_guard:
+            edits.append((r"^enabled = no$", "enabled = yes", "[write_guard] enabled"))
         for node in self.nodes.values():
             conf = node.dir / "agent.conf"
-            text, n = re.subn(r"^address =$", f"address = {lablib.CLIENT_ADDR}",
-                              conf.read_text(), count=1, flags=re.M)
-            assert n == 1, "conf/agent.conf has no [witness] address"
+            text = conf.read_text()
+            for pattern, line, key in edits:
+                text, n = re.subn(pattern, line, text, count=1, flags=re.M)
+                assert n == 1, f"conf/agent.conf has no {key}"
             conf.write_text(text)
 
     def start_services(self):
@@ -106,7 +111,7 @@ class Run:
         self.args = args
         self.rng = random.Random(args.seed)
         self.kinds = [nemesis.KINDS[k] for k in args.kinds]
-        self.lab = ChaosLab(args.witness, directory=lablib.LAB_DIR, log=self.say)
+        self.lab = ChaosLab(args.witness, args.write_guard, directory=lablib.LAB_DIR, log=self.say)
         self.faults = []
         self.timeline = []  # (time, text)
         self.started = time.time()
@@ -170,7 +175,8 @@ class Run:
     def run(self):
         lab = self.lab
         self.say(f"chaos: seed {self.args.seed}, {self.args.minutes:g} min, witness "
-                 f"{'on' if self.args.witness else 'off'}, kinds {','.join(self.args.kinds)}")
+                 f"{'on' if self.args.witness else 'off'}, write guard "
+                 f"{'on' if self.args.write_guard else 'off'}, kinds {','.join(self.args.kinds)}")
         lab.up()
         preload(lab.master())
         monitor = lablib.StateMonitor(lab).start()
@@ -251,6 +257,7 @@ class Run:
         table = checker.summarize(self.faults)
         report = {
             "seed": self.args.seed, "minutes": self.args.minutes, "witness": self.args.witness,
+            "write_guard": self.args.write_guard,
             "acknowledged": len(acks.sets), "increments": sum(map(len, acks.incrs.values())),
             "lost": len(lost_sets), "lost_unexcused": unexcused,
             "lost_increments": len(lost_incr), "counter_went_backwards": len(backwards),
@@ -281,6 +288,22 @@ class Run:
         print(f"timeline: {out / 'timeline.txt'}; report: {out / 'report.json'}")
 
 
+def replay_command(args):
+    """The command line that runs the same faults again."""
+    words = ["tests/chaos/run.py", "--seed", str(args.seed), "--minutes", f"{args.minutes:g}"]
+    if not args.witness:
+        words.append("--no-witness")
+    if args.write_guard:
+        words.append("--write-guard")
+    if args.kinds != list(nemesis.KINDS):
+        words += ["--kinds", ",".join(args.kinds)]
+    if args.hold_s is not None:
+        words += ["--hold-s", f"{args.hold_s:g}"]
+    if args.target:
+        words += ["--target", args.target]
+    return " ".join(words)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=float(os.environ.get("MINUTES", 3)))
@@ -289,6 +312,8 @@ def main():
     parser.add_argument("--no-witness", dest="witness", action="store_false")
     parser.add_argument("--kinds", default=",".join(nemesis.KINDS),
                         type=lambda s: s.split(","), help="fault kinds, comma-separated")
+    parser.add_argument("--write-guard", action="store_true",
+                        help="[write_guard] enabled on both nodes (for a pair without a witness)")
     parser.add_argument("--hold-s", type=float, default=None,
                         help="hold every fault this long instead of a random 1-6 s")
     parser.add_argument("--target", choices=["master", "replica"], default=None,
@@ -305,8 +330,7 @@ def main():
         shutil.copytree(lablib.LAB_DIR, kept, ignore=shutil.ignore_patterns("*.sock", "*.fifo"))
         shutil.copytree(args.out, kept / "report", dirs_exist_ok=True)
         print("\nCHAOS FAILED:\n  " + "\n  ".join(report["problems"]))
-        print(f"logs kept in {kept}; replay with: tests/chaos/run.py --seed {args.seed} "
-              f"--minutes {args.minutes:g}" + ("" if args.witness else " --no-witness"))
+        print(f"logs kept in {kept}; replay with: {replay_command(args)}")
         sys.exit(1)
     print(f"\nchaos passed (seed {args.seed})")
 

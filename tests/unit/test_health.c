@@ -595,8 +595,113 @@ static void run_summary_case(void **state) {
         .initial_state = (void *)&(c)                                     \
     }
 
+/* ---- stall_watch ---- */
+
+#define MS 1000u
+
+static struct redis_info master_at(long long offset) {
+    struct redis_info info = master_info();
+    info.master_repl_offset = offset;
+    return info;
+}
+
+static struct redis_info replica_at(long long offset) {
+    struct redis_info info = replica_info(true, false);
+    info.slave_repl_offset = offset;
+    return info;
+}
+
+static void test_stall_is_judged_only_once_the_sample_is_old_enough(void **state) {
+    (void)state;
+    struct stall_watch s;
+    stall_watch_init(&s);
+    struct redis_info peer = master_at(500), behind = replica_at(400);
+    stall_watch_sample(&s, &peer, 1000 * MS);
+    stall_watch_judge(&s, &behind, true, 1999 * MS, 1000 * MS);
+    assert_false(s.stalled); /* too early: the bytes may be on their way */
+    stall_watch_judge(&s, &behind, true, 2000 * MS, 1000 * MS);
+    assert_true(s.stalled);
+    assert_int_equal(s.behind_bytes, 100);
+    assert_int_equal(s.behind_ms, 1000);
+}
+
+static void test_a_replica_that_reached_the_sample_is_not_stalled(void **state) {
+    (void)state;
+    struct stall_watch s;
+    stall_watch_init(&s);
+    struct redis_info peer = master_at(500), level = replica_at(500), ahead = replica_at(900);
+    stall_watch_sample(&s, &peer, 0);
+    stall_watch_judge(&s, &level, true, 1500 * MS, 1000 * MS);
+    assert_false(s.stalled);
+    stall_watch_sample(&s, &peer, 1500 * MS);
+    stall_watch_judge(&s, &ahead, true, 3000 * MS, 1000 * MS);
+    assert_false(s.stalled);
+}
+
+static void test_a_stall_stands_until_the_next_sample_is_judged(void **state) {
+    (void)state;
+    struct stall_watch s;
+    stall_watch_init(&s);
+    struct redis_info peer = master_at(500), behind = replica_at(400), caught_up = replica_at(800);
+    stall_watch_sample(&s, &peer, 0);
+    stall_watch_judge(&s, &behind, true, 1000 * MS, 1000 * MS);
+    assert_true(s.stalled);
+    /* The master goes silent: no new sample, the verdict stays. */
+    stall_watch_judge(&s, &caught_up, true, 9000 * MS, 1000 * MS);
+    assert_true(s.stalled);
+    struct redis_info later = master_at(800);
+    stall_watch_sample(&s, &later, 9000 * MS);
+    stall_watch_judge(&s, &caught_up, true, 10000 * MS, 1000 * MS);
+    assert_false(s.stalled);
+}
+
+static void test_a_pending_sample_is_kept_and_a_replica_peer_is_not_sampled(void **state) {
+    (void)state;
+    struct stall_watch s;
+    stall_watch_init(&s);
+    struct redis_info first = master_at(500), second = master_at(700);
+    struct redis_info replica_peer = replica_at(900);
+    stall_watch_sample(&s, &replica_peer, 0);
+    assert_true(s.sample_offset < 0);
+    stall_watch_sample(&s, &first, 0);
+    stall_watch_sample(&s, &second, 500 * MS);
+    assert_int_equal(s.sample_offset, 500);
+}
+
+static void test_not_a_replica_of_the_peer_is_never_stalled(void **state) {
+    (void)state;
+    struct stall_watch s;
+    stall_watch_init(&s);
+    struct redis_info peer = master_at(500), behind = replica_at(400);
+    stall_watch_sample(&s, &peer, 0);
+    stall_watch_judge(&s, &behind, true, 1000 * MS, 1000 * MS);
+    assert_true(s.stalled);
+    struct redis_info promoted = master_at(400);
+    stall_watch_judge(&s, &promoted, false, 1100 * MS, 1000 * MS);
+    assert_false(s.stalled);
+    assert_true(s.sample_offset < 0);
+}
+
+static void test_not_ready_while_replication_is_stalled_even_with_the_peer_silent(void **state) {
+    (void)state;
+    struct redis_info info = replica_info(true, false);
+    struct peer_summary silent = { .reachable = false, .keys = -1, .replica_stalled = true,
+                                   .stalled_bytes = 52000, .stalled_ms = 1200 };
+    char reason[300];
+    assert_false(health_ready(&info, 10, &silent, reason, sizeof(reason)));
+    assert_string_equal(reason, "unhealthy: replication stalled: 52000 bytes short of the "
+                                "master's offset of 1200 ms ago (the link reads up, nothing "
+                                "arrives)");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_stall_is_judged_only_once_the_sample_is_old_enough),
+        cmocka_unit_test(test_a_replica_that_reached_the_sample_is_not_stalled),
+        cmocka_unit_test(test_a_stall_stands_until_the_next_sample_is_judged),
+        cmocka_unit_test(test_a_pending_sample_is_kept_and_a_replica_peer_is_not_sampled),
+        cmocka_unit_test(test_not_a_replica_of_the_peer_is_never_stalled),
+        cmocka_unit_test(test_not_ready_while_replication_is_stalled_even_with_the_peer_silent),
         cmocka_unit_test(test_not_ready_master_whose_peer_was_promoted_from_it),
         cmocka_unit_test(test_not_ready_empty_while_peer_unseen_since_start),
         cmocka_unit_test(test_pong_status_is_healthy),
