@@ -41,6 +41,10 @@ PRELOAD_KEYS = 20000
 PRELOAD_VALUE_BYTES = 512
 
 
+# Longer than keepalived's master-down timer (3 adverts of 1 s, plus the skew).
+QUIET_S = 4.0
+
+
 class ChaosLab(lablib.Lab):
     """The lab, with a witness on the client host when asked for: the third party
     both nodes can reach, as an application server would be."""
@@ -133,7 +137,27 @@ class Run:
         pause_s = self.rng.uniform(1.0, 4.0)
         return kind, target, hold_s, pause_s
 
+    def wait_quiet(self):
+        """Until no role, VIP or track file has changed for QUIET_S. A failback that
+        keepalived still has pending (a node of higher priority, healthy again after
+        a refill, preempts once its master-down timer of 3 adverts runs out) belongs
+        to the last fault's recovery: a fault injected in the middle of it would be
+        two at once."""
+        start = time.monotonic()
+
+        def quiet():
+            last = self.monitor.events[-1][0] if self.monitor.events else start
+            return time.monotonic() - max(last, start) >= QUIET_S
+
+        lablib.wait_for(f"{QUIET_S:g} s without a change of role, VIP or track file", quiet,
+                        checker.CONVERGE_BOUND_S, log=self.say)
+
     def one_fault(self, kind, target, hold_s):
+        try:
+            self.wait_quiet()
+        except TimeoutError as e:
+            self.say(f"NOT CONVERGED: still changing before the next fault: {e}")
+            return False
         master = self.lab.nodes[self.lab.wait_settled(quiet=True)]
         node = master if target == "master" else self.lab.nodes[master.peer]
         fault = kind(self.lab, node, self.args.witness)
@@ -179,7 +203,7 @@ class Run:
                  f"{'on' if self.args.write_guard else 'off'}, kinds {','.join(self.args.kinds)}")
         lab.up()
         preload(lab.master())
-        monitor = lablib.StateMonitor(lab).start()
+        monitor = self.monitor = lablib.StateMonitor(lab).start()
         mono_to_wall = time.time() - time.monotonic()
         log_path = lab.dir / "acks.log"
         log_path.write_text("")
