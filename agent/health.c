@@ -130,9 +130,7 @@ void health_summarize_peer(struct peer_summary *out, const struct redis_info *lo
     out->unseen_at_start = !peer_seen && now_usec - started_usec < empty_start_wait_usec;
 }
 
-void stall_watch_init(struct stall_watch *s) {
-    *s = (struct stall_watch){ .sample_offset = -1 };
-}
+void stall_watch_init(struct stall_watch *s) { *s = (struct stall_watch){ .sample_offset = -1 }; }
 
 void stall_watch_sample(struct stall_watch *s, const struct redis_info *peer, uint64_t at_usec) {
     if (s->sample_offset >= 0 || peer->role != REDIS_ROLE_MASTER || peer->master_repl_offset < 0)
@@ -141,8 +139,8 @@ void stall_watch_sample(struct stall_watch *s, const struct redis_info *peer, ui
     s->sample_usec = at_usec;
 }
 
-void stall_watch_judge(struct stall_watch *s, const struct redis_info *local,
-                       bool replica_of_peer, uint64_t now_usec, uint64_t judge_after_usec) {
+void stall_watch_judge(struct stall_watch *s, const struct redis_info *local, bool replica_of_peer,
+                       uint64_t now_usec, uint64_t judge_after_usec) {
     if (!replica_of_peer) {
         stall_watch_init(s);
         return;

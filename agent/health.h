@@ -79,8 +79,8 @@ void stall_watch_sample(struct stall_watch *s, const struct redis_info *peer, ui
 
 /* Judge a pending sample at least judge_after_usec old against our offset (from a
  * check later than the sample). Not a replica of the peer: never stalled. */
-void stall_watch_judge(struct stall_watch *s, const struct redis_info *local,
-                       bool replica_of_peer, uint64_t now_usec, uint64_t judge_after_usec);
+void stall_watch_judge(struct stall_watch *s, const struct redis_info *local, bool replica_of_peer,
+                       uint64_t now_usec, uint64_t judge_after_usec);
 
 /* True when the peer is a reachable master whose previous replication id is our
  * replication id: it was promoted from our history, so it is our successor. Our id

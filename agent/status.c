@@ -71,7 +71,10 @@ void status_format_text(const struct agent *a, char *buf, size_t size) {
             a->witness.detail, a->witness.detail[0] ? ")" : "");
     if (a->cfg.write_guard.enabled || a->guard.applied > 0)
         put(&o, "write guard:  min-replicas-to-write %s (%s)\n",
-            a->guard.applied < 0 ? "not set yet" : a->guard.applied ? "1" : "0", a->guard.why);
+            a->guard.applied < 0 ? "not set yet"
+            : a->guard.applied   ? "1"
+                                 : "0",
+            a->guard.why);
     put(&o, "maintenance:  %s\n", a->maintenance ? "on" : "off");
     put(&o, "split brain:  %s\n",
         a->split_brain.active      ? "YES: both nodes are masters"

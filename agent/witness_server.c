@@ -205,13 +205,17 @@ static void answer_now(struct witness *w, const struct sockaddr_storage *to, soc
 
 static void handle_datagram(struct witness *w, char *text, const struct sockaddr_storage *from,
                             socklen_t from_len) {
-    char host[64], nonce[32], extra;
-    int port;
+    char host[64], port_text[8], nonce[32], extra;
     /* Anything else is dropped without an answer: nothing to learn from a reply. */
     if (strncmp(text, WITNESS_PROTOCOL " probe ", sizeof(WITNESS_PROTOCOL " probe ") - 1) != 0 ||
-        sscanf(text + sizeof(WITNESS_PROTOCOL " probe ") - 1, "%63s %d %31s %c", host, &port, nonce,
-               &extra) != 3)
+        sscanf(text + sizeof(WITNESS_PROTOCOL " probe ") - 1, "%63s %7s %31s %c", host, port_text,
+               nonce, &extra) != 3)
         return;
+    long long port = number_prefix(port_text, 1, 65535, -1);
+    char port_again[8];
+    snprintf(port_again, sizeof(port_again), "%lld", port);
+    if (port < 0 || strcmp(port_again, port_text) != 0)
+        return; /* "6379x" or "06379" is not a port we were given */
     struct witness_node *node = NULL;
     for (int i = 0; i < w->n_nodes; i++)
         if (strcmp(w->nodes[i].host, host) == 0 && w->nodes[i].port == port)

@@ -8,8 +8,9 @@
 
 int write_guard_min_replicas(const struct peer_watch *peer, char *why, size_t why_size) {
     if (peer->refused) {
-        snprintf(why, why_size, "the peer's Redis refused the connection: gone, writes need "
-                                "no replica");
+        snprintf(why, why_size,
+                 "the peer's Redis refused the connection: gone, writes need "
+                 "no replica");
         return 0;
     }
     if (!peer->polled || !peer->reachable) {
@@ -78,9 +79,7 @@ void write_guard_update(struct write_guard *g, const struct peer_watch *peer) {
         g->sending = -1;
 }
 
-void write_guard_forget(struct write_guard *g) {
-    g->applied = -1;
-}
+void write_guard_forget(struct write_guard *g) { g->applied = -1; }
 
 void write_guard_stop(struct write_guard *g) {
     if (g->link)

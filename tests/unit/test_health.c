@@ -685,8 +685,11 @@ static void test_not_a_replica_of_the_peer_is_never_stalled(void **state) {
 static void test_not_ready_while_replication_is_stalled_even_with_the_peer_silent(void **state) {
     (void)state;
     struct redis_info info = replica_info(true, false);
-    struct peer_summary silent = { .reachable = false, .keys = -1, .replica_stalled = true,
-                                   .stalled_bytes = 52000, .stalled_ms = 1200 };
+    struct peer_summary silent = { .reachable = false,
+                                   .keys = -1,
+                                   .replica_stalled = true,
+                                   .stalled_bytes = 52000,
+                                   .stalled_ms = 1200 };
     char reason[300];
     assert_false(health_ready(&info, 10, &silent, reason, sizeof(reason)));
     assert_string_equal(reason, "unhealthy: replication stalled: 52000 bytes short of the "
