@@ -32,7 +32,11 @@ static void finish_check(struct local_watch *lw) {
     char reason[sizeof(result.reason)];
     if (result.healthy && !health_ready(&lw->info, lw->keys, &lw->peer, reason, sizeof(reason))) {
         result.healthy = false;
-        result.evidence = HEALTH_EVIDENCE_AMBIGUOUS;
+        /* A peer promoted from our history is proof in its INFO, not a glitch to
+         * count: every write we take from now on is one its history lacks. */
+        result.evidence = lw->peer.promoted_from_us && lw->info.role == REDIS_ROLE_MASTER
+                              ? HEALTH_EVIDENCE_DEFINITIVE
+                              : HEALTH_EVIDENCE_AMBIGUOUS;
         snprintf(result.reason, sizeof(result.reason), "%s", reason);
     }
     bool changed = health_update(&lw->health, &result, lw->cfg->check.rise, lw->cfg->check.fall);
