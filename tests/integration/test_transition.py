@@ -2,8 +2,10 @@
 peer" B, each with its own agent config. keepalived is emulated: the VIP is a variable
 saying which server clients write to, and moving it runs `notify ... MASTER` on the new
 holder and `notify ... BACKUP` on the old one, concurrently, as keepalived would."""
+import os
 import re
-import signal
+import shutil
+import subprocess
 import threading
 import time
 
@@ -100,18 +102,45 @@ def assert_writable_now(node):
     assert node.server.client().set("probe:writable", 1) is True
 
 
+STALL_TABLE = "rva_test_stall"
+
+
+def stall_stream(master, replica_port):
+    """Drop what `master` streams to its replica's connection (nftables on loopback,
+    that one connection only): the replica stays linked, and falls behind."""
+    rule = (f"table inet {STALL_TABLE} {{ chain in {{ type filter hook input priority 0; "
+            f"ip saddr 127.0.0.1 tcp sport {master.port} tcp dport {replica_port} drop; }}\n}}\n")
+    subprocess.run(["nft", "-f", "-"], input=rule, text=True, check=True)
+
+
+def unstall_stream():
+    subprocess.run(["nft", "delete", "table", "inet", STALL_TABLE], check=False)
+
+
+def replica_connection_port(master):
+    """The local port of the one replica's connection, from the master's CLIENT LIST."""
+    clients = master.client().client_list(_type="replica")
+    assert len(clients) == 1, clients
+    return int(clients[0]["addr"].rsplit(":", 1)[1])
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("nft"), reason="needs root and nft")
 def test_master_catches_up_when_peer_is_thousands_of_keys_ahead(pair):
     a, b = pair()
     fill_keys(b.server, 1000, "old")
     replicate(a, b)
-    # A stays linked but stopped while B takes 20000 keys (10 MB), so A is far behind
-    # when the notification arrives and has to catch up during the transition.
-    a.server.kill(signal.SIGSTOP)
+    # A stays linked, but B's stream to it is dropped while B takes 20000 keys (10 MB),
+    # so A is far behind when the notification arrives and must catch up during the
+    # transition. (A SIGSTOPped A raced: resumed, it could read the whole stream
+    # before it answered the transition's INFO.)
+    stall_stream(b.server, replica_connection_port(b.server))
     try:
         fill_keys(b.server, 20000, "ahead", value_size=500)
         run = a.start_notify("MASTER")
+        wait_for("the transition to observe both offsets",
+                 lambda: "MASTER: local replica offset=" in a.log(), timeout=30)
     finally:
-        a.server.kill(signal.SIGCONT)
+        unstall_stream()
     assert_ok(finish_agent(run))
 
     assert a.role() == "master"
