@@ -206,9 +206,8 @@ static void fill_peer_summary(struct peer_summary *out, void *userdata) {
                           a->peer.last_answer_usec != 0 || a->peer.refused, now, a->started_usec,
                           (uint64_t)a->cfg.check.empty_start_wait_ms * 1000u);
     const struct redis_info *l = &a->local.info;
-    bool replica_of_peer = a->local.info_valid && l->role == REDIS_ROLE_REPLICA &&
-                           strcmp(l->master_host, a->cfg.peer.host) == 0 &&
-                           l->master_port == a->cfg.peer.port;
+    const struct peer_view configured_peer = { .host = a->cfg.peer.host, .port = a->cfg.peer.port };
+    bool replica_of_peer = a->local.info_valid && replicates_from_peer(l, &configured_peer);
     /* Plus one check interval: the local INFO judged is then from after the sample. */
     stall_watch_judge(&a->stall, l, replica_of_peer, now,
                       (uint64_t)(a->cfg.check.replica_stall_ms + a->cfg.check.interval_ms) * 1000u);
