@@ -115,8 +115,13 @@ bool health_ready(const struct redis_info *local, long long local_keys,
 
 bool health_peer_promoted_from_us(const struct redis_info *local, bool peer_reachable,
                                   const struct redis_info *peer) {
+    /* Only a successor that took writes since its promotion (its offset reached the
+     * first byte of its own history) supersedes us. One that took none holds a prefix
+     * of our history, as a node does that caught up from us and was promoted while we
+     * kept the VIP: ours stays the reference, and it rejoins us as a replica. */
     return peer_reachable && peer->role == REDIS_ROLE_MASTER && local->replid[0] &&
-           strcmp(peer->replid2, local->replid) == 0;
+           strcmp(peer->replid2, local->replid) == 0 && peer->second_repl_offset > 0 &&
+           peer->master_repl_offset >= peer->second_repl_offset;
 }
 
 void health_summarize_peer(struct peer_summary *out, const struct redis_info *local,

@@ -83,8 +83,9 @@ void stall_watch_judge(struct stall_watch *s, const struct redis_info *local, bo
                        uint64_t now_usec, uint64_t judge_after_usec);
 
 /* True when the peer is a reachable master whose previous replication id is our
- * replication id: it was promoted from our history, so it is our successor. Our id
- * must be known: an unparsed one is empty, and so may the peer's replid2 be. */
+ * replication id and that took writes since: it was promoted from our history, so it
+ * is our successor. Our id must be known: an unparsed one is empty, and so may the
+ * peer's replid2 be. */
 bool health_peer_promoted_from_us(const struct redis_info *local, bool peer_reachable,
                                   const struct redis_info *peer);
 

@@ -456,36 +456,52 @@ struct promoted_case {
     bool peer_reachable;
     enum redis_role peer_role;
     const char *peer_replid2;
+    long long peer_writes_since_promotion_bytes;
     bool expected;
 };
 
+/* The peer's own history starts at this offset (its second_repl_offset). */
+#define PROMOTED_AT_OFFSET 1001
+
 static const struct promoted_case master_whose_replid2_is_ours_was_promoted_from_us = {
-    OURS, REACHABLE, REDIS_ROLE_MASTER, OURS, true
+    OURS, REACHABLE, REDIS_ROLE_MASTER, OURS, 50, true
 };
 static const struct promoted_case unreachable_peer_is_not_taken_for_our_successor = {
-    OURS, UNREACHABLE, REDIS_ROLE_MASTER, OURS, false
+    OURS, UNREACHABLE, REDIS_ROLE_MASTER, OURS, 50, false
 };
 static const struct promoted_case replica_with_our_replid2_is_not_our_successor = {
-    OURS, REACHABLE, REDIS_ROLE_REPLICA, OURS, false
+    OURS, REACHABLE, REDIS_ROLE_REPLICA, OURS, 50, false
 };
-static const struct promoted_case peer_of_unknown_role_is_not_our_successor = { OURS, REACHABLE,
-                                                                                REDIS_ROLE_UNKNOWN,
-                                                                                OURS, false };
+static const struct promoted_case peer_of_unknown_role_is_not_our_successor = {
+    OURS, REACHABLE, REDIS_ROLE_UNKNOWN, OURS, 50, false
+};
 static const struct promoted_case master_promoted_from_another_history_is_not_our_successor = {
-    OURS, REACHABLE, REDIS_ROLE_MASTER, REPLID_B, false
+    OURS, REACHABLE, REDIS_ROLE_MASTER, REPLID_B, 50, false
 };
 static const struct promoted_case master_never_promoted_is_not_our_successor = {
-    OURS, REACHABLE, REDIS_ROLE_MASTER, REPLID_NONE, false
+    OURS, REACHABLE, REDIS_ROLE_MASTER, REPLID_NONE, 50, false
 };
 /* Two ids that were never parsed are equal, and prove nothing. */
-static const struct promoted_case unknown_replid_of_ours_matches_no_peer = { "", REACHABLE,
-                                                                             REDIS_ROLE_MASTER, "",
-                                                                             false };
+static const struct promoted_case unknown_replid_of_ours_matches_no_peer = {
+    "", REACHABLE, REDIS_ROLE_MASTER, "", 50, false
+};
+
+/* A node that caught up from us and was promoted while we kept the VIP: what it
+ * holds is a prefix of our history, and it rejoins us. */
+static const struct promoted_case master_promoted_from_us_without_a_write_since_is_no_successor = {
+    OURS, REACHABLE, REDIS_ROLE_MASTER, OURS, 0, false
+};
+/* Its first write since is its own history's first byte. */
+static const struct promoted_case master_promoted_from_us_with_one_write_since_is_our_successor = {
+    OURS, REACHABLE, REDIS_ROLE_MASTER, OURS, 1, true
+};
 
 static void run_promoted_case(void **state) {
     const struct promoted_case *c = *state;
     struct redis_info local = info_with(REDIS_ROLE_MASTER, c->local_replid, REPLID_NONE, 10);
     struct redis_info peer = info_with(c->peer_role, REPLID_B, c->peer_replid2, 10);
+    peer.second_repl_offset = PROMOTED_AT_OFFSET;
+    peer.master_repl_offset = PROMOTED_AT_OFFSET - 1 + c->peer_writes_since_promotion_bytes;
     bool promoted = health_peer_promoted_from_us(&local, c->peer_reachable, &peer);
     if (promoted != c->expected)
         print_error("ours '%s', peer reachable %d %s replid2 '%s': %d, expected %d\n",
@@ -511,8 +527,12 @@ struct summary_case {
     struct peer_summary expected;
 };
 
-#define PEER_INFO(role_, replid2_, keys_) \
-    { .role = (role_), .replid = REPLID_B, .replid2 = replid2_, .keys = (keys_) }
+/* A peer with writes since its last promotion (PROMOTED_AT_OFFSET). */
+#define PEER_INFO(role_, replid2_, keys_)                                                       \
+    {                                                                                           \
+        .role = (role_), .replid = REPLID_B, .replid2 = replid2_, .keys = (keys_),              \
+        .second_repl_offset = PROMOTED_AT_OFFSET, .master_repl_offset = PROMOTED_AT_OFFSET + 49 \
+    }
 #define NEVER_ANSWERED \
     { .role = REDIS_ROLE_UNKNOWN }
 #define SEEN    true
@@ -747,6 +767,8 @@ int main(void) {
         cmocka_unit_test(test_ready_master_whose_key_count_is_unknown),
         cmocka_unit_test(test_not_ready_reason_is_cut_to_its_buffer),
         PROMOTED_CASE_TEST(master_whose_replid2_is_ours_was_promoted_from_us),
+        PROMOTED_CASE_TEST(master_promoted_from_us_without_a_write_since_is_no_successor),
+        PROMOTED_CASE_TEST(master_promoted_from_us_with_one_write_since_is_our_successor),
         PROMOTED_CASE_TEST(unreachable_peer_is_not_taken_for_our_successor),
         PROMOTED_CASE_TEST(replica_with_our_replid2_is_not_our_successor),
         PROMOTED_CASE_TEST(peer_of_unknown_role_is_not_our_successor),
