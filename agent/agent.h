@@ -25,6 +25,7 @@
 #include "transition.h"
 #include "vip_watch.h"
 #include "witness_client.h"
+#include "sync_guard.h"
 #include "write_guard.h"
 
 /* The preference file and the record it mirrors (see preference.h). */
@@ -81,6 +82,7 @@ struct agent {
     bool witness_open;
     bool witness_holding; /* the track file fails because of the witness's verdict */
     struct write_guard guard;
+    struct sync_guard sync_guard;
     struct stall_watch stall; /* is our replication keeping up with the peer? */
 
     /* Transitions: one runs at a time (NULL when none); a newer notification cancels

@@ -179,6 +179,17 @@ static void reconcile(struct agent *a) {
     start_transition(a, action == RECONCILE_MASTER ? VRRP_STATE_MASTER : VRRP_STATE_BACKUP, why);
 }
 
+/* Transitions own replication: the guard acts only between them. */
+static void refuse_sync_from_empty_peer(struct agent *a) {
+    if (a->transition || !a->local.info_valid)
+        return;
+    const struct peer_view peer = { .reachable = a->peer.reachable,
+                                    .host = a->cfg.peer.host,
+                                    .port = a->cfg.peer.port,
+                                    .info = a->peer.info };
+    sync_guard_update(&a->sync_guard, &a->local.info, a->local.keys, &peer);
+}
+
 static void on_local_check(struct local_watch *lw, bool changed, void *userdata) {
     (void)lw;
     struct agent *a = userdata;
@@ -188,6 +199,7 @@ static void on_local_check(struct local_watch *lw, bool changed, void *userdata)
     consult_witness(a);
     update_track_file(a);
     write_guard_update(&a->guard, &a->peer);
+    refuse_sync_from_empty_peer(a);
     if (!a->ready_sent) {
         sd_notify(0, "READY=1");
         a->ready_sent = true;
@@ -372,6 +384,7 @@ static void stop_components(struct agent *a) {
         witness_client_close(&a->witness);
     a->witness_open = false;
     write_guard_stop(&a->guard);
+    sync_guard_stop(&a->sync_guard);
     redis_link_close(&a->local_link);
     redis_link_close(&a->peer_link);
     if (a->vip_watched)
@@ -402,6 +415,7 @@ static int start_components(struct agent *a) {
     uint64_t peer_budget_usec =
         (uint64_t)(a->cfg.peer.connect_timeout_ms + a->cfg.peer.command_timeout_ms) * 1000u;
     write_guard_init(&a->guard, &a->cfg, &a->local_link);
+    sync_guard_init(&a->sync_guard, &a->local_link);
     stall_watch_init(&a->stall);
     r = local_watch_start(&a->local, a->event, &a->local_link, &a->cfg, peer_budget_usec,
                           on_local_check, fill_peer_summary, a);

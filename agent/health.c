@@ -84,6 +84,16 @@ bool health_ready(const struct redis_info *local, long long local_keys,
                  peer->stalled_bytes, peer->stalled_ms);
         return false;
     }
+    /* Whatever the peer's role: an empty master beside a peer that holds keys is a
+     * node restarted without its data, and the peer's Redis, its replica, may be
+     * about to resync from it (the sync guard cuts that off on the peer's side). */
+    if (peer->reachable && local->role == REDIS_ROLE_MASTER && local_keys == 0 && peer->keys > 0) {
+        snprintf(reason, (size_t)reason_size,
+                 "unhealthy: empty master while the peer is a %s with %lld keys "
+                 "(must refill from it first)",
+                 redis_role_to_string(peer->role), peer->keys);
+        return false;
+    }
     if (!peer->reachable || peer->role != REDIS_ROLE_MASTER)
         return true;
     if (local->role == REDIS_ROLE_MASTER) {
@@ -91,13 +101,6 @@ bool health_ready(const struct redis_info *local, long long local_keys,
             snprintf(reason, (size_t)reason_size,
                      "unhealthy: the peer was promoted from our history (failed over from us): "
                      "must rejoin it as a replica first");
-            return false;
-        }
-        if (local_keys == 0 && peer->keys > 0) {
-            snprintf(reason, (size_t)reason_size,
-                     "unhealthy: empty master while the peer is a master with %lld keys "
-                     "(must refill from it first)",
-                     peer->keys);
             return false;
         }
         return true;

@@ -69,6 +69,15 @@ enum master_plan plan_master(const struct redis_info *local, const struct peer_v
                  peer->info.master_host, peer->info.master_port);
         return MASTER_PLAN_PROMOTE_NOW;
     }
+    /* An empty master (restarted without its data) holds nothing to catch up with,
+     * and a full sync from it would wipe every key we hold. */
+    if (peer->info.keys == 0 && local->keys > 0) {
+        snprintf(why, why_size,
+                 "peer is an empty master (restarted without its data), we hold %lld keys: "
+                 "nothing to catch up from",
+                 local->keys);
+        return MASTER_PLAN_PROMOTE_NOW;
+    }
     /* We are a master that continues the peer's history (we were promoted from it,
      * and it came back stale): it holds nothing we lack, and catching up from it
      * would discard what we took since. */

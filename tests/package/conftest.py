@@ -33,7 +33,7 @@ def configure(host, password):
     conf = host.path("/etc/redis/redis.conf")
     conf.write_text(conf.read_text() + "\n".join([
         "", "# redis-vrrp-agent pair", "bind 0.0.0.0", f"requirepass {password}",
-        f"masterauth {password}", "repl-diskless-sync-delay 0",
+        f"masterauth {password}", "repl-diskless-sync-delay 1",
         f"unixsocket {booted.REDIS_SOCKET}", "unixsocketperm 700", ""]))
     host.run("systemctl", "restart", "redis-server")
     # 2. The agent: the example, with the peer's address and the password file.

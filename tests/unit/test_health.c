@@ -381,8 +381,18 @@ static void test_ready_empty_master_when_peer_has_nothing_to_refill_from(void **
                                                     .keys = -1 };
     assert_true(health_ready(&info, 0, &empty_peer, reason, sizeof(reason)));
     assert_true(health_ready(&info, 0, &peer_keys_unknown, reason, sizeof(reason)));
-    assert_true(health_ready(&info, 0, &reachable_replica, reason, sizeof(reason)));
     assert_true(health_ready(&info, 0, &unreachable_last_seen_master, reason, sizeof(reason)));
+}
+
+/* Restarted without its data before its replica was promoted: that replica holds
+ * everything, and must not refill from us. */
+static void test_not_ready_empty_master_while_peer_replica_has_keys(void **state) {
+    (void)state;
+    struct redis_info info = master_info();
+    char reason[160] = "";
+    assert_false(health_ready(&info, 0, &reachable_replica, reason, sizeof(reason)));
+    assert_string_equal(reason, "unhealthy: empty master while the peer is a replica with 10 keys "
+                                "(must refill from it first)");
 }
 
 static void test_ready_master_whose_key_count_is_unknown(void **state) {
@@ -764,6 +774,7 @@ int main(void) {
         cmocka_unit_test(test_ready_local_master_with_data),
         cmocka_unit_test(test_not_ready_empty_master_while_peer_master_has_keys),
         cmocka_unit_test(test_ready_empty_master_when_peer_has_nothing_to_refill_from),
+        cmocka_unit_test(test_not_ready_empty_master_while_peer_replica_has_keys),
         cmocka_unit_test(test_ready_master_whose_key_count_is_unknown),
         cmocka_unit_test(test_not_ready_reason_is_cut_to_its_buffer),
         PROMOTED_CASE_TEST(master_whose_replid2_is_ours_was_promoted_from_us),

@@ -120,6 +120,14 @@ static const struct master_case peer_master_is_caught_up_with_by_its_replica = {
 static const struct master_case peer_master_is_caught_up_with_by_an_empty_master = {
     MASTER(REPLID_B, 0, 0), REACHABLE, MASTER(REPLID_A, 150, 12), MASTER_PLAN_CATCH_UP
 };
+/* A master restarted without its data before we were promoted: a full sync from it
+ * would wipe us. */
+static const struct master_case empty_peer_master_is_not_caught_up_with_by_a_replica_with_keys = {
+    LOCAL_REPLICA(REPLID_A, 100, 10), REACHABLE, MASTER(REPLID_B, 0, 0), MASTER_PLAN_PROMOTE_NOW
+};
+static const struct master_case empty_peer_master_is_caught_up_with_by_an_empty_node = {
+    LOCAL_REPLICA(REPLID_A, 0, 0), REACHABLE, MASTER(REPLID_B, 0, 0), MASTER_PLAN_CATCH_UP
+};
 static const struct master_case peer_master_is_caught_up_with_after_a_split_brain = {
     MASTER(REPLID_B, 500, 20), REACHABLE, MASTER(REPLID_A, 150, 12), MASTER_PLAN_CATCH_UP
 };
@@ -618,6 +626,8 @@ int main(void) {
         MASTER_CASE_TEST(peer_replica_promotes_a_replica_now),
         MASTER_CASE_TEST(peer_master_is_caught_up_with_by_its_replica),
         MASTER_CASE_TEST(peer_master_is_caught_up_with_by_an_empty_master),
+        MASTER_CASE_TEST(empty_peer_master_is_not_caught_up_with_by_a_replica_with_keys),
+        MASTER_CASE_TEST(empty_peer_master_is_caught_up_with_by_an_empty_node),
         MASTER_CASE_TEST(peer_master_is_caught_up_with_after_a_split_brain),
         MASTER_CASE_TEST(stale_peer_master_whose_history_we_continue_is_not_caught_up_with),
         MASTER_CASE_TEST(successor_with_writes_is_not_caught_up_with_by_its_predecessor),
