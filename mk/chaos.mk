@@ -5,10 +5,17 @@
 # two masters longer than its bounds (tests/chaos). A random seed unless SEED is
 # given; a failing run keeps its logs under build/chaos/. CI runs 3 minutes with
 # CHAOS_CI_SEED.
+#
+# make chaos-sentinel [MINUTES] [SEED]: the same faults against Redis Sentinel (three
+# Sentinels, one on the client host). make chaos-compare [MINUTES] [SEED] [WITNESS=no]:
+# both runs with one seed, then their tables side by side (tests/chaos/compare.py);
+# it fails only if the agent's run does.
 MINUTES       ?= 3
 CHAOS_CI_SEED := 20261203
+COMPARE_SEED   = $(or $(SEED),$(shell od -An -N4 -tu4 /dev/urandom | tr -d ' '))
+COMPARE_DIR   := build/chaos/compare
 
-.PHONY: chaos chaos-ci
+.PHONY: chaos chaos-ci chaos-sentinel chaos-compare
 
 chaos: all
 	scripts/install-deps test
@@ -17,3 +24,18 @@ chaos: all
 
 chaos-ci:
 	$(MAKE) chaos MINUTES=3 SEED=$(CHAOS_CI_SEED)
+
+chaos-sentinel: all
+	scripts/install-deps test
+	$(PYTHON) tests/chaos/run.py --sentinel --minutes $(MINUTES) $(if $(SEED),--seed $(SEED))
+
+# Each run's verdict is in its report; compare.py prints both and fails on the agent's.
+chaos-compare: all
+	scripts/install-deps test
+	seed=$(COMPARE_SEED); \
+	$(PYTHON) tests/chaos/run.py --minutes $(MINUTES) --seed $$seed \
+		$(if $(filter no,$(WITNESS)),--no-witness) --out $(COMPARE_DIR)/agent; \
+	$(PYTHON) tests/chaos/run.py --sentinel --minutes $(MINUTES) --seed $$seed \
+		--out $(COMPARE_DIR)/sentinel; \
+	$(PYTHON) tests/chaos/compare.py $(COMPARE_DIR)/agent/report.json \
+		$(COMPARE_DIR)/sentinel/report.json | tee $(COMPARE_DIR)/side-by-side.txt

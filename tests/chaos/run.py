@@ -4,7 +4,10 @@ timings: it fails only when an acknowledged write (or increment) is lost without
 fault that excuses it, when the pair does not converge, or when two masters serve
 longer than the bounds in checker.py.
 
-    tests/chaos/run.py [--minutes N] [--seed S] [--no-witness] [--kinds K,K]
+    tests/chaos/run.py [--minutes N] [--seed S] [--no-witness] [--kinds K,K] [--sentinel]
+
+--sentinel runs the same faults against Redis Sentinel instead (sentinel_lab.py),
+for the side-by-side table of compare.py.
 
 The seed fixes the sequence of faults, their targets (master or replica) and their
 durations, so a failing run can be replayed with the same faults; timings inside
@@ -32,6 +35,7 @@ sys.path.insert(0, str(HERE))
 import checker  # noqa: E402
 import lablib  # noqa: E402
 import nemesis  # noqa: E402
+import sentinel_lab  # noqa: E402
 
 CLIENT = ROOT / "scripts" / "chaos-client"
 WITNESS_PORT = 7480
@@ -47,7 +51,10 @@ QUIET_S = 4.0
 
 class ChaosLab(lablib.Lab):
     """The lab, with a witness on the client host when asked for: the third party
-    both nodes can reach, as an application server would be."""
+    both nodes can reach, as an application server would be. Redis is set up as the
+    README says (a full sync waits 1 s)."""
+    manager = "agent"
+    full_sync_delay_s = 1
 
     def __init__(self, witness, write_guard=False, **kw):
         super().__init__(**kw)
@@ -68,6 +75,9 @@ class ChaosLab(lablib.Lab):
                 text, n = re.subn(pattern, line, text, count=1, flags=re.M)
                 assert n == 1, f"conf/agent.conf has no {key}"
             conf.write_text(text)
+
+    def fault_class(self, kind):
+        return kind
 
     def start_services(self):
         if self.witness:
@@ -91,8 +101,9 @@ class ChaosLab(lablib.Lab):
 def start_client(lab, log_path):
     out = open(lab.dir / "client.out", "ab")
     proc = subprocess.Popen(["ip", "netns", "exec", lablib.NS["c"], "/usr/bin/python3",
-                             str(CLIENT), "--host", lablib.VIP, "--password-file",
-                             str(lab.dir / "redis.pw"), "--log", str(log_path)],
+                             str(CLIENT)] + lab.writer_target_args()
+                            + ["--password-file", str(lab.dir / "redis.pw"), "--log",
+                               str(log_path)],
                             stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
                             env={**os.environ, "PYTHONPATH": str(ROOT / "scripts")})
     out.close()
@@ -115,7 +126,14 @@ class Run:
         self.args = args
         self.rng = random.Random(args.seed)
         self.kinds = [nemesis.KINDS[k] for k in args.kinds]
-        self.lab = ChaosLab(args.witness, args.write_guard, directory=lablib.LAB_DIR, log=self.say)
+        if args.sentinel:
+            self.lab = sentinel_lab.SentinelChaosLab(directory=lablib.LAB_DIR, log=self.say)
+        else:
+            self.lab = ChaosLab(args.witness, args.write_guard, directory=lablib.LAB_DIR,
+                                log=self.say)
+        # A third party that can tell a cut link from a dead peer: the witness, or the
+        # Sentinel on the client host. With one, a partition of the nodes excuses no loss.
+        self.third_party = args.witness or args.sentinel
         self.faults = []
         self.timeline = []  # (time, text)
         self.started = time.time()
@@ -152,7 +170,11 @@ class Run:
         lablib.wait_for(f"{QUIET_S:g} s without a change of role, VIP or track file", quiet,
                         checker.CONVERGE_BOUND_S, log=self.say)
 
-    def one_fault(self, kind, target, hold_s):
+    def one_fault(self, drawn, target, hold_s):
+        kind = self.lab.fault_class(drawn)
+        if kind is None:
+            self.say(f"skip {drawn.name}: nothing of the kind under {self.lab.manager}")
+            return True
         try:
             self.wait_quiet()
         except TimeoutError as e:
@@ -160,7 +182,7 @@ class Run:
             return False
         master = self.lab.nodes[self.lab.wait_settled(quiet=True)]
         node = master if target == "master" else self.lab.nodes[master.peer]
-        fault = kind(self.lab, node, self.args.witness)
+        fault = kind(self.lab, node, self.third_party)
         rec = checker.FaultRecord(kind.name, node.name, target == "master", time.time(),
                                   isolates_target=kind in (nemesis.LinkCut, nemesis.Isolate,
                                                            nemesis.HostCrash))
@@ -198,7 +220,7 @@ class Run:
 
     def run(self):
         lab = self.lab
-        self.say(f"chaos: seed {self.args.seed}, {self.args.minutes:g} min, witness "
+        self.say(f"chaos: seed {self.args.seed}, {self.args.minutes:g} min, {lab.manager}, witness "
                  f"{'on' if self.args.witness else 'off'}, write guard "
                  f"{'on' if self.args.write_guard else 'off'}, kinds {','.join(self.args.kinds)}")
         lab.up()
@@ -274,13 +296,15 @@ class Run:
                 problems.append(f"{f.kind} on {f.node}: two masters for "
                                 f"{f.dual_master_after_heal_s:.2f} s after the heal (bound "
                                 f"{checker.DUAL_AFTER_HEAL_BOUND_S:g} s)")
-            if self.args.witness and f.kind == nemesis.SplitNodes.name and (
+            if self.third_party and f.kind == nemesis.SplitNodes.name and (
                     f.lost or f.dual_vip_s > 0):
-                problems.append(f"{f.kind} on {f.node} with a witness: {len(f.lost)} writes lost,"
+                problems.append(f"{f.kind} on {f.node} with a third party: {len(f.lost)} writes "
+                                "lost,"
                                 f" both nodes held the VIP for {f.dual_vip_s:.2f} s (must be 0)")
         table = checker.summarize(self.faults)
         report = {
-            "seed": self.args.seed, "minutes": self.args.minutes, "witness": self.args.witness,
+            "seed": self.args.seed, "minutes": self.args.minutes, "manager": self.lab.manager,
+            "witness": self.args.witness,
             "write_guard": self.args.write_guard,
             "acknowledged": len(acks.sets), "increments": sum(map(len, acks.incrs.values())),
             "lost": len(lost_sets), "lost_unexcused": unexcused,
@@ -315,7 +339,9 @@ class Run:
 def replay_command(args):
     """The command line that runs the same faults again."""
     words = ["tests/chaos/run.py", "--seed", str(args.seed), "--minutes", f"{args.minutes:g}"]
-    if not args.witness:
+    if args.sentinel:
+        words.append("--sentinel")
+    elif not args.witness:
         words.append("--no-witness")
     if args.write_guard:
         words.append("--write-guard")
@@ -342,8 +368,17 @@ def main():
                         help="hold every fault this long instead of a random 1-6 s")
     parser.add_argument("--target", choices=["master", "replica"], default=None,
                         help="aim every fault at this node instead of a random one")
-    parser.add_argument("--out", default=str(ROOT / "build" / "chaos" / "last"))
+    parser.add_argument("--sentinel", action="store_true",
+                        help="the same faults against Redis Sentinel (3 Sentinels, one on the "
+                             "client host) instead of the agent")
+    parser.add_argument("--out", default=None,
+                        help="where the report goes (build/chaos/last, or build/chaos/sentinel)")
     args = parser.parse_args()
+    if args.sentinel and (args.write_guard or not args.witness):
+        parser.error("--sentinel runs no agent: --write-guard and --no-witness do not apply")
+    if args.sentinel:
+        args.witness = False  # the agent's witness; Sentinel brings its own third party
+    args.out = args.out or str(ROOT / "build" / "chaos" / ("sentinel" if args.sentinel else "last"))
     unknown = [k for k in args.kinds if k not in nemesis.KINDS]
     if unknown:
         parser.error(f"unknown fault kind(s) {', '.join(unknown)}: choose from "
