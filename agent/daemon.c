@@ -32,6 +32,19 @@ static void run_dir_path(const struct agent *a, const char *name, char *out, siz
     snprintf(out, size, "%s/%s", a->cfg.agent.run_dir, name);
 }
 
+/* Our INFO with our key count, for the decisions that compare data sets. */
+static struct redis_info local_info_with_keys(const struct agent *a) {
+    struct redis_info ours = a->local.info;
+    ours.keys = a->local.keys;
+    return ours;
+}
+
+static bool peer_restarted_without_our_data(const struct agent *a) {
+    struct redis_info ours = local_info_with_keys(a);
+    return a->peer.reachable && a->local.info_valid &&
+           restarted_without_data_of(&a->peer.info, &ours);
+}
+
 static bool peer_promoted_from_us(const struct agent *a) {
     return health_peer_promoted_from_us(&a->local.info, a->peer.reachable, &a->peer.info);
 }
@@ -165,6 +178,7 @@ static void reconcile(struct agent *a) {
         .peer_role = a->peer.info.role,
         .local_keys = a->local.keys,
         .peer_promoted_from_us = peer_promoted_from_us(a),
+        .peer_restarted_without_our_data = peer_restarted_without_our_data(a),
     };
     uint64_t lasted_usec = 0;
     enum reconcile_action action =
@@ -223,6 +237,9 @@ static void fill_peer_summary(struct peer_summary *out, void *userdata) {
     /* Plus one check interval: the local INFO judged is then from after the sample. */
     stall_watch_judge(&a->stall, l, replica_of_peer, now,
                       (uint64_t)(a->cfg.check.replica_stall_ms + a->cfg.check.interval_ms) * 1000u);
+    struct redis_info ours = local_info_with_keys(a);
+    out->restarted_without_peer_data =
+        a->peer.reachable && a->local.info_valid && restarted_without_data_of(&ours, &a->peer.info);
     out->replica_stalled = a->stall.stalled;
     out->stalled_bytes = a->stall.behind_bytes;
     out->stalled_ms = a->stall.behind_ms;

@@ -84,14 +84,17 @@ bool health_ready(const struct redis_info *local, long long local_keys,
                  peer->stalled_bytes, peer->stalled_ms);
         return false;
     }
-    /* Whatever the peer's role: an empty master beside a peer that holds keys is a
-     * node restarted without its data, and the peer's Redis, its replica, may be
-     * about to resync from it (the sync guard cuts that off on the peer's side). */
-    if (peer->reachable && local->role == REDIS_ROLE_MASTER && local_keys == 0 && peer->keys > 0) {
+    /* Whatever the peer's role: an empty master beside a peer that holds keys, or
+     * one restarted with less than the peer on a history of its own, lost data the
+     * peer holds, and the peer's Redis, its replica, may be about to resync from it
+     * (the sync guard cuts that off on the peer's side). */
+    if (peer->reachable && local->role == REDIS_ROLE_MASTER &&
+        ((local_keys == 0 && peer->keys > 0) || peer->restarted_without_peer_data)) {
         snprintf(reason, (size_t)reason_size,
-                 "unhealthy: empty master while the peer is a %s with %lld keys "
+                 "unhealthy: %s master while the peer is a %s with %lld keys "
                  "(must refill from it first)",
-                 redis_role_to_string(peer->role), peer->keys);
+                 local_keys == 0 ? "empty" : "restarted", redis_role_to_string(peer->role),
+                 peer->keys);
         return false;
     }
     if (!peer->reachable || peer->role != REDIS_ROLE_MASTER)
@@ -121,7 +124,9 @@ bool health_peer_promoted_from_us(const struct redis_info *local, bool peer_reac
     /* Only a successor that took writes since its promotion (its offset reached the
      * first byte of its own history) supersedes us. One that took none holds a prefix
      * of our history, as a node does that caught up from us and was promoted while we
-     * kept the VIP: ours stays the reference, and it rejoins us as a replica. */
+     * kept the VIP: ours stays the reference, and it rejoins us as a replica. Its
+     * offset also moves without clients: keys expiring there stream DELs, so an idle
+     * successor with TTL-heavy data counts as one that took writes. */
     return peer_reachable && peer->role == REDIS_ROLE_MASTER && local->replid[0] &&
            strcmp(peer->replid2, local->replid) == 0 && peer->second_repl_offset > 0 &&
            peer->master_repl_offset >= peer->second_repl_offset;

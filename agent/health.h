@@ -50,6 +50,9 @@ struct peer_summary {
     /* The peer is a master promoted from our replication history (its replid2 is
      * our replid): it is the successor, and took writes we do not have. */
     bool promoted_from_us;
+    /* We are a master restarted without data the peer holds (restarted_without_data_of
+     * in transition_plan.h): whatever its role, its data is the reference. */
+    bool restarted_without_peer_data;
     /* We replicate from the peer and our stream has stalled (struct stall_watch):
      * stale data, even after the peer has gone silent. */
     bool replica_stalled;
@@ -104,8 +107,10 @@ void health_summarize_peer(struct peer_summary *out, const struct redis_info *lo
  *  - it is loading;
  *  - it is a replica in a full sync, or with its link down, while the peer is a
  *    reachable master;
- *  - it is an empty master (no keys, restarted without data) while the peer is a
- *    reachable master that has keys: it must refill from the peer first;
+ *  - it is an empty master (no keys, restarted without data) while the peer, of
+ *    either role, is reachable and has keys, or a master restarted with less than
+ *    the peer on a history of its own (peer->restarted_without_peer_data): it must
+ *    refill from the peer first;
  *  - it has no keys and the peer has not been seen since the agent started (a
  *    rebooted host whose network is not up yet): the peer may hold the data;
  *  - it is a master and the peer is a master promoted from its history (this node

@@ -123,14 +123,10 @@ static void send_check(struct local_watch *lw) {
     lw->peer = (struct peer_summary){ .reachable = false, .keys = -1 };
     if (lw->peer_summary)
         lw->peer_summary(&lw->peer, lw->userdata);
-    /* Keys in every database, only when gating or the sync guard needs them: a peer
-     * that holds keys (are we an empty master beside it?), an empty master peer (do we
-     * hold keys a full sync from it would wipe?), or a peer not seen yet that may hold
-     * data. */
-    bool want_keys =
-        (lw->peer.reachable && lw->peer.keys > 0) ||
-        (lw->peer.reachable && lw->peer.role == REDIS_ROLE_MASTER && lw->peer.keys == 0) ||
-        (!lw->peer.reachable && lw->peer.unseen_at_start);
+    /* Keys in every database (one more cheap INFO) when they can decide: the peer in
+     * view (are we an empty or restarted master beside it? would a sync from it wipe
+     * ours?), or not seen yet and perhaps holding data. */
+    bool want_keys = lw->peer.reachable || lw->peer.unseen_at_start;
     memset(&lw->result, 0, sizeof(lw->result));
     lw->fresh_keys = -1;
     bool want_record = lw->cfg->keepalived.preference_file[0] != '\0';

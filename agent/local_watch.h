@@ -30,7 +30,7 @@ struct local_watch {
     struct check_result last; /* the last check, gating applied */
     struct redis_info info;   /* valid when last answered INFO */
     bool info_valid;
-    long long keys; /* -1 unless gating needed it */
+    long long keys; /* -1 unless the peer is in view (gating, the sync guard) or unseen */
     unsigned long checks;
     int quick_rechecks; /* left after the server closed our connection */
     /* With [keepalived] preference_file: the preference record, read at every check. */

@@ -7,7 +7,7 @@ enum reconcile_action reconcile_decide(const struct reconcile_input *in) {
     if (in->vip_here && in->local_role != REDIS_ROLE_MASTER)
         return RECONCILE_MASTER;
     if (!in->vip_here && in->local_role == REDIS_ROLE_MASTER && in->peer_reachable &&
-        in->peer_role == REDIS_ROLE_MASTER)
+        in->peer_role == REDIS_ROLE_MASTER && !in->peer_restarted_without_our_data)
         return RECONCILE_BACKUP;
     return RECONCILE_NONE;
 }

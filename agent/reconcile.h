@@ -21,12 +21,15 @@ struct reconcile_input {
     bool peer_reachable;
     enum redis_role peer_role;
     bool peer_promoted_from_us; /* health_peer_promoted_from_us() */
+    /* restarted_without_data_of(peer, local): a BACKUP would replicate from it. */
+    bool peer_restarted_without_our_data;
 };
 
 /* The action the situation calls for, ignoring how long it has lasted:
  * VIP here and the local Redis not master -> MASTER; VIP elsewhere, the local Redis
  * master and the peer a reachable master (so someone else takes writes) -> BACKUP.
- * Without that last condition two nodes with no VIP anywhere would demote each other. */
+ * Without that last condition two nodes with no VIP anywhere would demote each other.
+ * Never BACKUP beside a peer restarted without our data: we hold what it lost. */
 enum reconcile_action reconcile_decide(const struct reconcile_input *in);
 
 /* How long the same action has been called for. Zero-initialised is the start state. */

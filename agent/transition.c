@@ -350,6 +350,7 @@ static enum step_result plan_from_observation(struct transition *t) {
             note(t, "%s", why);
             go(t, STEP_PREPARE_REPLICATE);
             return STEP_NEXT;
+        case BACKUP_PLAN_HOLD: note(t, "%s", why); return STEP_DONE;
         }
         return STEP_NEXT;
     case VRRP_STATE_FAULT:

@@ -26,6 +26,23 @@ bool peer_history_continues_ours(const struct redis_info *local, const struct re
            local->second_repl_offset == ours + 1 && peer->master_repl_offset >= ours;
 }
 
+/* Either id of one is an id of the other: one history continues, or forked from, the
+ * other's. An unset replid2 is all zeros and matches no replid. */
+static bool histories_related(const struct redis_info *a, const struct redis_info *b) {
+    return strcmp(a->replid, b->replid) == 0 || strcmp(a->replid, b->replid2) == 0 ||
+           strcmp(a->replid2, b->replid) == 0;
+}
+
+bool restarted_without_data_of(const struct redis_info *node, const struct redis_info *other) {
+    /* Other's data came through replication: it is a replica, or was promoted. A
+     * master that never was (restarted itself, from its own snapshot) proves nothing
+     * against node: a node that deleted keys since holds fewer, and is the reference. */
+    bool other_replicated = other->role == REDIS_ROLE_REPLICA || other->second_repl_offset > 0;
+    return node->role == REDIS_ROLE_MASTER && node->second_repl_offset < 0 && node->replid[0] &&
+           other->replid[0] && other_replicated && node->keys >= 0 && other->keys > node->keys &&
+           !histories_related(node, other);
+}
+
 bool promoted_from_peer_with_writes_since(const struct redis_info *local,
                                           const struct redis_info *peer) {
     /* second_repl_offset is the first byte of our own history: any offset at or past
@@ -69,13 +86,11 @@ enum master_plan plan_master(const struct redis_info *local, const struct peer_v
                  peer->info.master_host, peer->info.master_port);
         return MASTER_PLAN_PROMOTE_NOW;
     }
-    /* An empty master (restarted without its data) holds nothing to catch up with,
-     * and a full sync from it would wipe every key we hold. */
-    if (peer->info.keys == 0 && local->keys > 0) {
+    if (restarted_without_data_of(&peer->info, local)) {
         snprintf(why, why_size,
-                 "peer is an empty master (restarted without its data), we hold %lld keys: "
-                 "nothing to catch up from",
-                 local->keys);
+                 "peer is a master restarted without our data (%lld keys on a new history, "
+                 "we hold %lld): nothing to catch up from",
+                 peer->info.keys, local->keys);
         return MASTER_PLAN_PROMOTE_NOW;
     }
     /* We are a master that continues the peer's history (we were promoted from it,
@@ -111,6 +126,15 @@ enum backup_plan plan_backup(const struct redis_info *local, const struct peer_v
     if (replicates_from_peer(local, peer)) {
         snprintf(why, why_size, "already a replica of the peer");
         return BACKUP_PLAN_ALREADY_REPLICA;
+    }
+    /* Told BACKUP beside a peer that lost our data (its agent, which would have
+     * failed its health, may be down): keep ours, as the sync guard does. */
+    if (peer->reachable && restarted_without_data_of(&peer->info, local)) {
+        snprintf(why, why_size,
+                 "peer is a master restarted without our data (%lld keys on a new history, "
+                 "we hold %lld): holding ours, it must refill from us",
+                 peer->info.keys, local->keys);
+        return BACKUP_PLAN_HOLD;
     }
     /* Even when the peer does not answer: keepalived made us BACKUP because it hears
      * a MASTER, so the peer is up and its Redis is most likely a reconnect away (a

@@ -10,7 +10,8 @@
 
 /* What a node that is becoming MASTER does first. */
 enum master_plan {
-    MASTER_PLAN_PROMOTE_NOW, /* nothing to catch up from: peer down or itself a replica */
+    MASTER_PLAN_PROMOTE_NOW, /* nothing to catch up from: peer down, a replica, stale, or
+                                restarted without our data */
     MASTER_PLAN_CATCH_UP,    /* peer is a master: replicate from it until level, then promote */
 };
 
@@ -19,6 +20,7 @@ enum backup_plan {
     BACKUP_PLAN_ALREADY_REPLICA, /* already replicating from the peer: nothing to do */
     BACKUP_PLAN_WAIT_PEER,       /* we are a master with writes: let the peer take them first */
     BACKUP_PLAN_REPLICATE_NOW,   /* nothing of ours to hand over (or the peer is unreachable) */
+    BACKUP_PLAN_HOLD, /* the peer restarted without our data: replicating would wipe ours */
 };
 
 struct peer_view {
@@ -48,6 +50,15 @@ bool resync_would_lose_data(const struct redis_info *local, const struct peer_vi
 
 /* True when a replica's link to the peer is up and no sync is running. */
 bool replica_link_settled(const struct redis_info *local, const struct peer_view *peer);
+
+/* True when `node` is a master restarted without part of the data `other` holds: on a
+ * history of its own (a fresh replication id, never promoted since its start: no
+ * second offset), unrelated to other's, with fewer keys (both counts known), while
+ * other holds data it replicated (a replica, or promoted). A full sync from node
+ * would replace other's data with less. Keys alone would mistake a master that
+ * flushed its data (same history) for one restarted empty, and miss one restarted
+ * empty that took a few writes since. */
+bool restarted_without_data_of(const struct redis_info *node, const struct redis_info *other);
 
 /* True when we are a master promoted from the peer's history (our replid2 is its
  * replid) that has taken writes since: after a healed partition, the successor. */

@@ -395,6 +395,20 @@ static void test_not_ready_empty_master_while_peer_replica_has_keys(void **state
                                 "(must refill from it first)");
 }
 
+/* Restarted with less than its peer holds (written to since, or from an old
+ * snapshot): the peer's data is the reference, whatever its role. */
+static void test_not_ready_master_restarted_without_the_peers_data(void **state) {
+    (void)state;
+    struct redis_info info = master_info();
+    char reason[160] = "";
+    struct peer_summary peer = reachable_replica;
+    peer.restarted_without_peer_data = true;
+    assert_false(health_ready(&info, 3, &peer, reason, sizeof(reason)));
+    assert_string_equal(reason, "unhealthy: restarted master while the peer is a replica with 10 "
+                                "keys (must refill from it first)");
+    assert_true(health_ready(&info, 3, &reachable_replica, reason, sizeof(reason)));
+}
+
 static void test_ready_master_whose_key_count_is_unknown(void **state) {
     (void)state;
     struct redis_info info = master_info();
@@ -775,6 +789,7 @@ int main(void) {
         cmocka_unit_test(test_not_ready_empty_master_while_peer_master_has_keys),
         cmocka_unit_test(test_ready_empty_master_when_peer_has_nothing_to_refill_from),
         cmocka_unit_test(test_not_ready_empty_master_while_peer_replica_has_keys),
+        cmocka_unit_test(test_not_ready_master_restarted_without_the_peers_data),
         cmocka_unit_test(test_ready_master_whose_key_count_is_unknown),
         cmocka_unit_test(test_not_ready_reason_is_cut_to_its_buffer),
         PROMOTED_CASE_TEST(master_whose_replid2_is_ours_was_promoted_from_us),

@@ -79,6 +79,18 @@ static const struct reconcile_case vip_elsewhere_and_local_replica_does_nothing 
 static const struct reconcile_case vip_elsewhere_and_local_replica_does_nothing_without_peer =
     CASE(WATCHED, ELSEWHERE, IDLE, REPLICA, UNREACHABLE, UNKNOWN, RECONCILE_NONE);
 
+/* We hold what the peer lost in its restart (the sync guard kept it): replicating
+ * from it would wipe that. */
+static const struct reconcile_case vip_elsewhere_beside_a_peer_restarted_without_our_data_holds = {
+    .in = { .vip_known = true,
+            .vip_here = false,
+            .local_role = MASTER,
+            .peer_reachable = true,
+            .peer_role = MASTER,
+            .peer_restarted_without_our_data = true },
+    .expected = RECONCILE_NONE
+};
+
 static void run_case(void **state) {
     const struct reconcile_case *c = *state;
     enum reconcile_action action = reconcile_decide(&c->in);
@@ -284,6 +296,7 @@ int main(void) {
         CASE_TEST(vip_here_and_local_master_does_nothing),
         CASE_TEST(vip_here_and_local_master_does_nothing_beside_a_master_peer),
         CASE_TEST(vip_elsewhere_local_master_and_peer_master_becomes_backup),
+        CASE_TEST(vip_elsewhere_beside_a_peer_restarted_without_our_data_holds),
         CASE_TEST(vip_elsewhere_local_master_and_peer_unreachable_does_nothing),
         CASE_TEST(vip_elsewhere_local_master_and_peer_last_seen_master_does_nothing),
         CASE_TEST(vip_elsewhere_local_master_and_peer_replica_does_nothing),

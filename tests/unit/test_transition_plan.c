@@ -120,12 +120,12 @@ static const struct master_case peer_master_is_caught_up_with_by_its_replica = {
 static const struct master_case peer_master_is_caught_up_with_by_an_empty_master = {
     MASTER(REPLID_B, 0, 0), REACHABLE, MASTER(REPLID_A, 150, 12), MASTER_PLAN_CATCH_UP
 };
-/* A master restarted without its data before we were promoted: a full sync from it
- * would wipe us. */
-static const struct master_case empty_peer_master_is_not_caught_up_with_by_a_replica_with_keys = {
-    LOCAL_REPLICA(REPLID_A, 100, 10), REACHABLE, MASTER(REPLID_B, 0, 0), MASTER_PLAN_PROMOTE_NOW
+/* Our master restarted without its data before we were promoted (a fresh history,
+ * fewer keys): a full sync from it would wipe us. */
+static const struct master_case restarted_peer_is_not_caught_up_with_by_its_replica = {
+    LOCAL_REPLICA(REPLID_A, 100, 10), REACHABLE, MASTER(REPLID_B, 30, 3), MASTER_PLAN_PROMOTE_NOW
 };
-static const struct master_case empty_peer_master_is_caught_up_with_by_an_empty_node = {
+static const struct master_case restarted_peer_is_caught_up_with_by_an_empty_node = {
     LOCAL_REPLICA(REPLID_A, 0, 0), REACHABLE, MASTER(REPLID_B, 0, 0), MASTER_PLAN_CATCH_UP
 };
 static const struct master_case peer_master_is_caught_up_with_after_a_split_brain = {
@@ -230,6 +230,11 @@ static const struct backup_case master_with_keys_waits_for_the_peer_replica = {
 };
 static const struct backup_case master_without_keys_replicates_now = {
     MASTER(REPLID_A, 100, 0), REACHABLE, MASTER(REPLID_B, 300, 10), BACKUP_PLAN_REPLICATE_NOW
+};
+/* The sync guard promoted us beside our master restarted empty (its agent down, say):
+ * told BACKUP, we keep what it lost. */
+static const struct backup_case guarded_data_is_held_beside_a_restarted_peer = {
+    PROMOTED(REPLID_C, 100, REPLID_A, 100, 10), REACHABLE, MASTER(REPLID_B, 0, 0), BACKUP_PLAN_HOLD
 };
 static const struct backup_case master_without_keys_replicates_now_from_a_replica_peer = {
     MASTER(REPLID_A, 100, 0), REACHABLE, PEER_REPLICA(REPLID_A, 100, 0), BACKUP_PLAN_REPLICATE_NOW
@@ -381,6 +386,60 @@ static void run_history_case(void **state) {
 
 #define HISTORY_CASE_TEST(c) \
     { .name = "test_history_" #c, .test_func = run_history_case, .initial_state = (void *)&(c) }
+
+/* restarted_without_data_of(node, other): .local is `other` (the one holding data),
+ * .peer is `node`. */
+static const struct history_case empty_master_beside_its_replica_restarted_without_its_data = {
+    LOCAL_REPLICA(REPLID_A, 100, 10), MASTER(REPLID_B, 0, 0), true
+};
+static const struct history_case master_with_a_few_writes_since_its_empty_restart_still_is = {
+    LOCAL_REPLICA(REPLID_A, 100, 10), MASTER(REPLID_B, 40, 3), true
+};
+static const struct history_case master_beside_the_replica_the_guard_promoted_restarted_too = {
+    PROMOTED(REPLID_C, 100, REPLID_A, 100, 10), MASTER(REPLID_B, 0, 0), true
+};
+/* Same history: a FLUSHALL streamed to the replica, not a restart. */
+static const struct history_case master_that_flushed_its_data_on_the_same_history_is_not = {
+    LOCAL_REPLICA(REPLID_A, 100, 10), MASTER(REPLID_A, 120, 0), false
+};
+static const struct history_case promoted_master_is_not_restarted = {
+    LOCAL_REPLICA(REPLID_A, 100, 10), PROMOTED(REPLID_B, 120, REPLID_C, 50, 3), false
+};
+/* The other restarted from its own snapshot (a master never promoted): it may hold
+ * keys the node deleted since, and proves nothing. */
+static const struct history_case master_beside_a_peer_restarted_from_its_own_snapshot_is_not = {
+    MASTER(REPLID_A, 100, 10), MASTER(REPLID_B, 200, 3), false
+};
+static const struct history_case master_holding_as_many_keys_is_not = {
+    LOCAL_REPLICA(REPLID_A, 100, 10), MASTER(REPLID_B, 0, 10), false
+};
+static const struct history_case master_whose_keys_are_unknown_is_not = {
+    LOCAL_REPLICA(REPLID_A, 100, 10), MASTER(REPLID_B, 0, -1), false
+};
+static const struct history_case master_whose_id_the_other_was_promoted_from_is_not = {
+    PROMOTED(REPLID_C, 100, REPLID_B, 100, 10), MASTER(REPLID_B, 100, 3), false
+};
+static const struct history_case replica_is_not_a_restarted_master = {
+    LOCAL_REPLICA(REPLID_A, 100, 10), PEER_REPLICA(REPLID_B, 0, 0), false
+};
+
+static void run_restarted_case(void **state) {
+    const struct history_case *c = *state;
+    struct redis_info other = info_of(&c->local);
+    struct redis_info node = info_of(&c->peer);
+    bool restarted = restarted_without_data_of(&node, &other);
+    if (restarted != c->expected)
+        print_error("node %s %s (replid2 %s/%lld) %lld keys, other %s %s (replid2 %s/%lld) %lld "
+                    "keys: %d, expected %d\n",
+                    redis_role_to_string(node.role), node.replid, node.replid2,
+                    node.second_repl_offset, node.keys, redis_role_to_string(other.role),
+                    other.replid, other.replid2, other.second_repl_offset, other.keys, restarted,
+                    c->expected);
+    assert_int_equal(restarted, c->expected);
+}
+
+#define RESTARTED_CASE_TEST(c) \
+    { .name = "test_restarted_" #c, .test_func = run_restarted_case, .initial_state = (void *)&(c) }
 
 /* redis_info_data_offset: a replica is measured by slave_repl_offset, not by
  * master_repl_offset; build the two apart to prove which one is read. */
@@ -626,8 +685,8 @@ int main(void) {
         MASTER_CASE_TEST(peer_replica_promotes_a_replica_now),
         MASTER_CASE_TEST(peer_master_is_caught_up_with_by_its_replica),
         MASTER_CASE_TEST(peer_master_is_caught_up_with_by_an_empty_master),
-        MASTER_CASE_TEST(empty_peer_master_is_not_caught_up_with_by_a_replica_with_keys),
-        MASTER_CASE_TEST(empty_peer_master_is_caught_up_with_by_an_empty_node),
+        MASTER_CASE_TEST(restarted_peer_is_not_caught_up_with_by_its_replica),
+        MASTER_CASE_TEST(restarted_peer_is_caught_up_with_by_an_empty_node),
         MASTER_CASE_TEST(peer_master_is_caught_up_with_after_a_split_brain),
         MASTER_CASE_TEST(stale_peer_master_whose_history_we_continue_is_not_caught_up_with),
         MASTER_CASE_TEST(successor_with_writes_is_not_caught_up_with_by_its_predecessor),
@@ -643,12 +702,23 @@ int main(void) {
         BACKUP_CASE_TEST(master_with_keys_waits_for_the_peer_master),
         BACKUP_CASE_TEST(master_with_keys_waits_for_the_peer_replica),
         BACKUP_CASE_TEST(master_without_keys_replicates_now),
+        BACKUP_CASE_TEST(guarded_data_is_held_beside_a_restarted_peer),
         BACKUP_CASE_TEST(master_without_keys_replicates_now_from_a_replica_peer),
         cmocka_unit_test(test_plan_backup_reason_names_what_must_be_handed_over),
         cmocka_unit_test(test_replica_of_the_peer_host_and_port_replicates_from_it),
         cmocka_unit_test(test_replica_of_the_peer_host_on_another_port_does_not),
         cmocka_unit_test(test_replica_of_another_host_on_the_peer_port_does_not),
         cmocka_unit_test(test_master_with_stale_master_fields_does_not_replicate),
+        RESTARTED_CASE_TEST(empty_master_beside_its_replica_restarted_without_its_data),
+        RESTARTED_CASE_TEST(master_with_a_few_writes_since_its_empty_restart_still_is),
+        RESTARTED_CASE_TEST(master_beside_the_replica_the_guard_promoted_restarted_too),
+        RESTARTED_CASE_TEST(master_that_flushed_its_data_on_the_same_history_is_not),
+        RESTARTED_CASE_TEST(promoted_master_is_not_restarted),
+        RESTARTED_CASE_TEST(master_beside_a_peer_restarted_from_its_own_snapshot_is_not),
+        RESTARTED_CASE_TEST(master_holding_as_many_keys_is_not),
+        RESTARTED_CASE_TEST(master_whose_keys_are_unknown_is_not),
+        RESTARTED_CASE_TEST(master_whose_id_the_other_was_promoted_from_is_not),
+        RESTARTED_CASE_TEST(replica_is_not_a_restarted_master),
         HISTORY_CASE_TEST(same_history_at_our_offset_continues),
         HISTORY_CASE_TEST(same_history_past_our_offset_continues),
         HISTORY_CASE_TEST(same_history_behind_us_does_not_continue),
