@@ -165,10 +165,12 @@ install: all
 	ln -sf redis-vrrp-agent $(DESTDIR)$(BASHCOMPDIR)/redis-vrrp-agentd
 	ln -sf redis-vrrp-agent.8 $(DESTDIR)$(MANDIR)/man8/redis-vrrp-agentd.8
 	install -d -m 0755 $(DESTDIR)$(UNITDIR)
-	sed -e 's|/usr/sbin/redis-vrrp-agent|$(SBINDIR)/redis-vrrp-agent|' \
-		-e 's|/etc/redis-vrrp-agent/|$(SYSCONFDIR)/redis-vrrp-agent/|' \
-		packaging/systemd/redis-vrrp-agent.service > $(DESTDIR)$(UNITDIR)/redis-vrrp-agent.service
-	chmod 0644 $(DESTDIR)$(UNITDIR)/redis-vrrp-agent.service
+	for unit in redis-vrrp-agent.service redis-vrrp-agent-witness.service; do \
+		sed -e 's|/usr/sbin/redis-vrrp-agent|$(SBINDIR)/redis-vrrp-agent|' \
+			-e 's|/etc/redis-vrrp-agent/|$(SYSCONFDIR)/redis-vrrp-agent/|' \
+			packaging/systemd/$$unit > $(DESTDIR)$(UNITDIR)/$$unit && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$unit || exit 1; \
+	done
 	install -D -m 0644 packaging/tmpfiles/redis-vrrp-agent.conf \
 		$(DESTDIR)$(TMPFILESDIR)/redis-vrrp-agent.conf
 	install -D -m 0644 packaging/sysusers/redis-vrrp-agent.conf \

@@ -111,12 +111,55 @@ def test_watchdog_restarts_a_hung_agent_and_the_track_file_fails_closed_meanwhil
     pair.wait_settled()
 
 
-def test_security_exposure_is_below_2_5(pair):
-    r = pair.hosts["a"].run("systemd-analyze", "security", "--no-pager", f"{UNIT}.service",
-                            check=False)
+def exposure(host, unit):
+    r = host.run("systemd-analyze", "security", "--no-pager", unit, check=False)
     line = next(l for l in r.stdout.splitlines() if "Overall exposure level" in l)
-    print(line)
-    assert float(line.split(":")[1].split()[0]) < 2.5, line
+    print(f"{unit}: {line}")
+    return float(line.split(":")[1].split()[0])
+
+
+def test_security_exposure_is_below_2_5(pair):
+    assert exposure(pair.hosts["a"], f"{UNIT}.service") < 2.5
+
+
+ASK_WITNESS = """
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.sendto(f"rva-witness 1 probe {sys.argv[2]} {sys.argv[3]} n1".encode(), (sys.argv[1], 7480))
+print(s.recv(512).decode())
+"""
+
+
+def ask_witness(witness_addr, host, port):
+    """A node's question, from the client host: the witness's answer."""
+    r = subprocess.run(["ip", "netns", "exec", "rvp-c", "/usr/bin/python3", "-c", ASK_WITNESS,
+                        witness_addr, host, str(port)], capture_output=True, text=True,
+                       timeout=10, check=True)
+    return r.stdout.split()
+
+
+def test_witness_unit_is_off_until_configured_then_answers_for_the_pair(pair):
+    host = pair.hosts["b"]
+    witness = "redis-vrrp-agent-witness"
+    state = host.show(witness, "UnitFileState", "ActiveState")
+    assert state == {"UnitFileState": "disabled", "ActiveState": "inactive"}, state
+    # The two nodes' Redis, and a port on the client host where nothing listens.
+    nothing_there = (lablib.CLIENT_ADDR, 6390)
+    host.write("/etc/redis-vrrp-agent/witness.env",
+               f'WITNESS_ARGS="--node {lablib.NODES["a"]}:6379 --node {lablib.NODES["b"]}:6379 '
+               f'--node {nothing_there[0]}:{nothing_there[1]}"\n', 0o644)
+    try:
+        host.run("systemctl", "start", witness)  # Type=notify: returns once it is READY
+        assert host.show(witness, "ActiveState")["ActiveState"] == "active"
+        words = ask_witness(lablib.NODES["b"], lablib.NODES["a"], 6379)
+        assert words[:4] == ["rva-witness", "1", "n1", "alive"], words
+        words = ask_witness(lablib.NODES["b"], *nothing_there)
+        assert words[:5] == ["rva-witness", "1", "n1", "gone", "refused"], words
+        assert exposure(host, f"{witness}.service") < 2.5
+    finally:
+        host.run("systemctl", "stop", witness)
+        host.run("rm", "-f", "/etc/redis-vrrp-agent/witness.env")
 
 
 def test_the_agent_runs_as_its_own_user_with_no_capability(pair):
