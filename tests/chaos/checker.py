@@ -168,13 +168,13 @@ def summarize(faults):
 
 
 def format_table(table):
-    head = (f"{'fault':<18}{'n':>4}{'outage med':>11}{'worst':>7}{'lost':>6}{'incr':>6}"
+    head = (f"{'fault':<32}{'n':>4}{'outage med':>11}{'worst':>7}{'lost':>6}{'incr':>6}"
             f"{'2 masters':>10}{'after heal':>11}{'2 VIPs':>8}{'converge med':>13}{'worst':>7}")
     lines = [head, "-" * len(head)]
     for r in table:
         def s(v):
             return "-" if v is None else f"{v:.2f}"
-        lines.append(f"{r['kind']:<18}{r['count']:>4}{s(r['outage_median_s']):>11}"
+        lines.append(f"{r['kind']:<32}{r['count']:>4}{s(r['outage_median_s']):>11}"
                      f"{s(r['outage_worst_s']):>7}{r['lost']:>6}{r['lost_increments']:>6}"
                      f"{s(r['dual_master_s']):>10}{s(r['dual_master_after_heal_worst_s']):>11}"
                      f"{s(r['dual_vip_s']):>8}{s(r['converge_median_s']):>13}"

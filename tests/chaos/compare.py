@@ -26,11 +26,11 @@ def side_by_side(agent, sentinel):
     kinds = sorted(set(rows["agent"]) | set(rows["sentinel"]))
     titles = [t.rjust(CELL_WIDTH) for t, _, _ in COLUMNS]
     width = CELL_WIDTH * len(COLUMNS)
-    lines = [f"{'':<18}{'agent':^{width}} | {'Sentinel':^{width}}",
-             f"{'fault':<18}{''.join(titles)} | {''.join(titles)}"]
+    lines = [f"{'':<32}{'agent':^{width}} | {'Sentinel':^{width}}",
+             f"{'fault':<32}{''.join(titles)} | {''.join(titles)}"]
     lines.append("-" * len(lines[-1]))
     for kind in kinds:
-        lines.append(f"{kind:<18}{''.join(cells(rows['agent'].get(kind)))} | "
+        lines.append(f"{kind:<32}{''.join(cells(rows['agent'].get(kind)))} | "
                      f"{''.join(cells(rows['sentinel'].get(kind)))}")
     lines.append("")
     for name, r in (("agent", agent), ("Sentinel", sentinel)):

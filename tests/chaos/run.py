@@ -5,9 +5,14 @@ fault that excuses it, when the pair does not converge, or when two masters serv
 longer than the bounds in checker.py.
 
     tests/chaos/run.py [--minutes N] [--seed S] [--no-witness] [--kinds K,K] [--sentinel]
+                       [--overlap]
 
 --sentinel runs the same faults against Redis Sentinel instead (sentinel_lab.py),
-for the side-by-side table of compare.py.
+for the side-by-side table of compare.py. --overlap adds, to about half of the
+faults, a second one on the control plane (an agent killed, keepalived stopped or
+reloaded, on either node) that starts while the first is held and may outlast its
+heal: a crash while the agent is down, keepalived restarted during a refill. Its
+draws come from a generator of their own, so the first faults stay the seed's.
 
 The seed fixes the sequence of faults, their targets (master or replica) and their
 durations, so a failing run can be replayed with the same faults; timings inside
@@ -47,6 +52,8 @@ PRELOAD_VALUE_BYTES = 512
 
 # Longer than keepalived's master-down timer (3 adverts of 1 s, plus the skew).
 QUIET_S = 4.0
+# --overlap: the second faults, which lose nothing by themselves.
+COMPANIONS = (nemesis.AgentKill, nemesis.KeepalivedStop, nemesis.KeepalivedReload)
 
 
 class ChaosLab(lablib.Lab):
@@ -125,6 +132,7 @@ class Run:
     def __init__(self, args):
         self.args = args
         self.rng = random.Random(args.seed)
+        self.overlap_rng = random.Random(f"overlap-{args.seed}")
         self.kinds = [nemesis.KINDS[k] for k in args.kinds]
         if args.sentinel:
             self.lab = sentinel_lab.SentinelChaosLab(directory=lablib.LAB_DIR, log=self.say)
@@ -189,22 +197,54 @@ class Run:
         self.faults.append(rec)
         self.say(f"inject {kind.name} on {node.name} ({target}), for {hold_s:.1f} s")
         fault.inject()
-        # The fault's duration, drawn from the seed: not a wait for a condition.
-        time.sleep(hold_s)
-        fault.heal()
-        rec.t_heal = time.time()
-        rec.loss_window = fault.loss_window(rec.t_inject, rec.t_heal, rec.target_was_master)
-        self.say(f"heal {kind.name} on {node.name}")
+        held_from = time.time()
+        companion = self.companion(kind, node.name, hold_s)
+        # The faults' durations, drawn from the seed: not waits for a condition.
+        steps = [(hold_s, lambda: self.heal(fault, rec))] + companion
+        for at, step in sorted(steps, key=lambda s: s[0]):
+            time.sleep(max(0.0, held_from + at - time.time()))
+            step()
         try:
             settled = self.lab.wait_settled(timeout=checker.CONVERGE_BOUND_S, quiet=True)
         except TimeoutError as e:
             self.say(f"NOT CONVERGED within {checker.CONVERGE_BOUND_S:.0f} s after the heal: {e}")
             return False
-        rec.converged, rec.t_converged = True, time.time()
+        for r in self.faults[-(1 + bool(companion)):]:
+            r.converged, r.t_converged = True, time.time()
         if rec.loss_window and fault.loses_until_converged():
             rec.loss_window = (rec.loss_window[0], rec.t_converged, rec.loss_window[2])
         self.say(f"converged in {rec.converge_s:.2f} s: master {settled}")
         return True
+
+    def heal(self, fault, rec):
+        fault.heal()
+        rec.t_heal = time.time()
+        rec.loss_window = fault.loss_window(rec.t_inject, rec.t_heal, rec.target_was_master)
+        self.say(f"heal {fault.name} on {fault.node.name}")
+
+    def companion(self, first, first_node, hold_s):
+        """With --overlap, for about half of the faults: a control-plane fault on
+        either node, injected while the first is held, healed up to 4 s later (maybe
+        after the first). Returns its [(seconds after the first, step)], or []."""
+        r = self.overlap_rng
+        if not self.args.overlap or r.random() < 0.5:
+            return []
+        drawn, name = r.choice(COMPANIONS), r.choice(sorted(self.lab.nodes))
+        start_s, held_s = r.uniform(0.0, hold_s), r.uniform(0.5, 4.0)
+        kind = self.lab.fault_class(drawn)
+        # Nothing of the kind here; the same fault twice on one node; or a process
+        # on a crashed host, which its reboot starts anyway.
+        if kind is None or (name == first_node and (kind is first or first is nemesis.HostCrash)):
+            return []
+        fault = kind(self.lab, self.lab.nodes[name], self.third_party)
+        rec = checker.FaultRecord(f"{kind.name} (overlapping)", name, False, 0.0)
+
+        def inject():
+            rec.t_inject = time.time()
+            self.faults.append(rec)
+            self.say(f"inject {kind.name} on {name}, during {first.name}, for {held_s:.1f} s")
+            fault.inject()
+        return [(start_s, inject), (start_s + held_s, lambda: self.heal(fault, rec))]
 
     def interim_check(self, acks, checked):
         """After a heal: the writes acknowledged since the last check, on the master?"""
@@ -349,6 +389,8 @@ def replay_command(args):
         words += ["--kinds", ",".join(args.kinds)]
     if args.hold_s is not None:
         words += ["--hold-s", f"{args.hold_s:g}"]
+    if args.overlap:
+        words.append("--overlap")
     if args.target:
         words += ["--target", args.target]
     return " ".join(words)
@@ -368,6 +410,8 @@ def main():
                         help="hold every fault this long instead of a random 1-6 s")
     parser.add_argument("--target", choices=["master", "replica"], default=None,
                         help="aim every fault at this node instead of a random one")
+    parser.add_argument("--overlap", action="store_true",
+                        help="a control-plane fault during about half of the others")
     parser.add_argument("--sentinel", action="store_true",
                         help="the same faults against Redis Sentinel (3 Sentinels, one on the "
                              "client host) instead of the agent")
