@@ -73,6 +73,10 @@ class ScaleLab(lablib.Lab):
             conf = node.dir / "redis.conf"
             conf.write_text(conf.read_text() + "\n".join(REPLICA_CONF) + "\n")
 
+    def wait_settled(self, timeout=1800, quiet=False):
+        # lab.up() waits for the first full sync of the whole data set: minutes at 2 GiB.
+        return super().wait_settled(timeout=timeout, quiet=quiet)
+
     def start_services(self):
         started = time.monotonic()
         self.nodes["a"].redis(600).execute_command("DEBUG", "POPULATE", self.keys, "pre",
