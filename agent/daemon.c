@@ -39,10 +39,14 @@ static struct redis_info local_info_with_keys(const struct agent *a) {
     return ours;
 }
 
-static bool peer_restarted_without_our_data(const struct agent *a) {
+/* restarted_without_data_of() between the peer and us, both in view: whether the peer
+ * restarted without our data, or (peer_is_restarted false) we without the peer's. */
+static bool restarted_without_data(const struct agent *a, bool peer_is_restarted) {
+    if (!a->peer.reachable || !a->local.info_valid)
+        return false;
     struct redis_info ours = local_info_with_keys(a);
-    return a->peer.reachable && a->local.info_valid &&
-           restarted_without_data_of(&a->peer.info, &ours);
+    return peer_is_restarted ? restarted_without_data_of(&a->peer.info, &ours)
+                             : restarted_without_data_of(&ours, &a->peer.info);
 }
 
 static bool peer_promoted_from_us(const struct agent *a) {
@@ -178,7 +182,7 @@ static void reconcile(struct agent *a) {
         .peer_role = a->peer.info.role,
         .local_keys = a->local.keys,
         .peer_promoted_from_us = peer_promoted_from_us(a),
-        .peer_restarted_without_our_data = peer_restarted_without_our_data(a),
+        .peer_restarted_without_our_data = restarted_without_data(a, true),
     };
     uint64_t lasted_usec = 0;
     enum reconcile_action action =
@@ -194,7 +198,7 @@ static void reconcile(struct agent *a) {
 }
 
 /* Transitions own replication: the guard acts only between them. */
-static void refuse_sync_from_empty_peer(struct agent *a) {
+static void refuse_sync_from_restarted_peer(struct agent *a) {
     if (a->transition || !a->local.info_valid)
         return;
     const struct peer_view peer = { .reachable = a->peer.reachable,
@@ -213,7 +217,7 @@ static void on_local_check(struct local_watch *lw, bool changed, void *userdata)
     consult_witness(a);
     update_track_file(a);
     write_guard_update(&a->guard, &a->peer);
-    refuse_sync_from_empty_peer(a);
+    refuse_sync_from_restarted_peer(a);
     if (!a->ready_sent) {
         sd_notify(0, "READY=1");
         a->ready_sent = true;
@@ -237,9 +241,7 @@ static void fill_peer_summary(struct peer_summary *out, void *userdata) {
     /* Plus one check interval: the local INFO judged is then from after the sample. */
     stall_watch_judge(&a->stall, l, replica_of_peer, now,
                       (uint64_t)(a->cfg.check.replica_stall_ms + a->cfg.check.interval_ms) * 1000u);
-    struct redis_info ours = local_info_with_keys(a);
-    out->restarted_without_peer_data =
-        a->peer.reachable && a->local.info_valid && restarted_without_data_of(&ours, &a->peer.info);
+    out->restarted_without_peer_data = restarted_without_data(a, false);
     out->replica_stalled = a->stall.stalled;
     out->stalled_bytes = a->stall.behind_bytes;
     out->stalled_ms = a->stall.behind_ms;
