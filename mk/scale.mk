@@ -8,4 +8,4 @@ SIZES ?= 10,256,2048
 
 bench-scale: deps
 	$(MAKE) all
-	RVA_SCALE_SIZES_MIB=$(SIZES) PYTHONPATH=scripts:tests/bench $(PYTHON) tests/bench/scale.py
+	RVA_SCALE_SIZES_MIB=$(SIZES) PYTHONPATH=scripts:tests:tests/bench:tests/chaos $(PYTHON) tests/bench/scale.py

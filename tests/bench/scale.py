@@ -24,6 +24,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -34,7 +35,10 @@ os.environ.setdefault("RVA_LAB_DIR", "/tmp/rva-scale-lab")
 import redis  # noqa: E402
 
 from figures import gap_in  # noqa: E402
+import helpers  # noqa: E402
 import lablib  # noqa: E402
+import nemesis  # noqa: E402
+import sentinel_lab  # noqa: E402
 import server_kind  # noqa: E402
 
 SIZES_MIB = [int(s) for s in os.environ.get("RVA_SCALE_SIZES_MIB", "10,256,2048").split(",")]
@@ -58,9 +62,10 @@ def quiet(_):
     pass
 
 
-class ScaleLab(lablib.Lab):
-    """The lab, its Redis set up for load, node a filled before replication starts
-    (DEBUG POPULATE is not replicated: b takes the data set in its first full sync)."""
+class ScaleData:
+    """A lab whose Redis is set up for load, node a filled before replication starts
+    (DEBUG POPULATE is not replicated: b takes the data set in its first full sync).
+    Mixed into the agent's lab and into Sentinel's."""
     full_sync_delay_s = 1
 
     def __init__(self, size_mib, **kw):
@@ -85,9 +90,31 @@ class ScaleLab(lablib.Lab):
         super().start_services()
 
 
+class ScaleLab(ScaleData, lablib.Lab):
+    """Both agents and keepalived: the load goes to the VIP."""
+    manager = "agent"
+
+    def load_target(self):
+        return lablib.VIP
+
+    def manager_pid(self, node):
+        return node.pid("agent")
+
+
+class ScaleSentinelLab(ScaleData, sentinel_lab.SentinelChaosLab):
+    """Sentinel (down-after 200 ms) as in make chaos-sentinel: no VIP, the load goes to
+    the master the Sentinels name when it (re)starts."""
+
+    def load_target(self):
+        return self.sentinel_master_addr()
+
+    def manager_pid(self, node):
+        return int((self.dir / f"sentinel-{node.name}" / "sentinel.pid").read_text())
+
+
 class Load:
-    """redis-benchmark through the VIP from the client host, started again whenever it
-    exits (it gives up on a connection the failover drops)."""
+    """redis-benchmark from the client host to the lab's load target, started again
+    whenever it exits (it gives up on a connection the failover drops)."""
 
     def __init__(self, lab):
         self.lab = lab
@@ -105,7 +132,8 @@ class Load:
         while not self.stopping.is_set():
             # "-a" is a placeholder: the user loadgen has no password (nopass).
             self.proc = subprocess.Popen(
-                ["ip", "netns", "exec", lablib.NS["c"], "redis-benchmark", "-h", lablib.VIP,
+                ["ip", "netns", "exec", lablib.NS["c"], "redis-benchmark", "-h",
+                 self.lab.load_target(),
                  "-p", str(lablib.PORT), "--user", "loadgen", "-a", "none", "-t", "set",
                  "-d", str(LOAD_VALUE_BYTES), "-r", str(LOAD_KEYSPACE), "-n", "2000000000",
                  "-c", str(LOAD_CLIENTS), "-q"], stdout=log, stderr=log)
@@ -157,13 +185,33 @@ class SyncWatch:
         self.thread.join(timeout=5)
 
 
+def connected_to(node):
+    """A socket to the node's Redis that nothing is sent on: it reads EOF when the
+    server's sockets close, which the kernel does for a killed process only after
+    it has freed the process's memory."""
+    sock = socket.socket(socket.AF_UNIX)
+    sock.connect(str(node.socket))
+    return sock
+
+
+def closed_after(sock, since, timeout=30):
+    """Seconds from `since` until the peer of sock closed it."""
+    sock.settimeout(timeout)
+    try:
+        sock.recv(1)
+    except ConnectionResetError:
+        pass
+    closed = time.monotonic()
+    sock.close()
+    return closed - since
+
+
 def stats(node):
     return node.redis(5).info("stats")
 
 
-def daemon_cost(node, seconds):
-    """(share of one core, RSS MiB) of the node's daemon over `seconds`."""
-    pid = node.pid("agent")
+def daemon_cost(pid, seconds):
+    """(share of one core, RSS MiB) of process pid over `seconds`."""
 
     def cpu_ticks():
         fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
@@ -201,9 +249,123 @@ def switch(node, peer):
     return float(paused.group(1)) / 1000 if paused else None
 
 
-def one_size(size_mib):
-    lab = ScaleLab(size_mib, log=quiet)
-    row = {"size_mib": size_mib}
+def crash(lab, row, monitor):
+    """kill -9 of a's Redis (the master) under load, until b is the master the clients
+    are sent to; then a restarted empty, until it streams from b again. Returns the
+    kill's and the restart's wall times."""
+    a, b = lab.nodes["a"], lab.nodes["b"]
+    watch = SyncWatch(a).start()
+    replid_b = b.redis(5).info("replication")["master_replid"]
+    probe = connected_to(a)
+    kill_mono, kill_wall = time.monotonic(), time.time()
+    a.kill("redis", signal.SIGKILL)
+    row["sockets_closed_s"] = closed_after(probe, kill_mono)
+    # The move: the VIP on b, or b promoted (Sentinel), as the monitor saw it happen.
+    moved_to_b = ("vip", "b") if lab.manager == "agent" else ("b.role", "master")
+    moved = lablib.wait_for(f"{moved_to_b[0]} {moved_to_b[1]}",
+                            lambda: monitor.first(*moved_to_b, after=kill_mono), 120)[0]
+    lablib.wait_for("b to be the master the clients are sent to",
+                    lambda: b.role() == "master" and (lab.manager == "agent" and b.holds_vip()
+                                                      or lab.load_target() == b.addr), 120)
+    row["moved_s"] = moved - kill_mono
+    # Promoted in place: its previous history is the one it replicated, not a full sync's.
+    row["survivor_promoted_in_place"] = (
+        b.redis(5).info("replication")["master_replid2"] == replid_b)
+
+    # The refill: a restarted empty, streaming from b again; never the VIP before.
+    a.stop("redis")
+    restart_mono, restart_wall = time.monotonic(), time.time()
+    a.start_redis(empty=True)
+    full_b = stats(b)["sync_full"]
+    lablib.wait_for("a to refill from b", lambda: watch.first_streaming(restart_mono),
+                    1800, interval=0.2)
+    refilled = watch.first_streaming(restart_mono)
+    watch.stop()
+    row["refill_s"] = refilled - restart_mono
+    row["refill_full_syncs"] = stats(b)["sync_full"] - full_b
+    if lab.manager == "agent":
+        early = monitor.first("vip", "a", after=restart_mono)
+        row["vip_before_refilled"] = bool(early and early < refilled)
+    return kill_wall, restart_wall
+
+
+def failback_and_switchover(lab, row):
+    """After the refill: a takes the VIP back (b must resync partially), then a
+    switchover there and back. Returns the wall times of the failback's end and of
+    the switchovers' start and end."""
+    a, b = lab.nodes["a"], lab.nodes["b"]
+    lablib.wait_for("the VIP back on a, b its replica",
+                    lambda: a.holds_vip() and not b.holds_vip() and a.role() == "master"
+                    and streaming(b), 300, interval=0.2)
+    failback_wall = time.time()
+    a_stats = stats(a)
+    row["failback_full_syncs"] = a_stats["sync_full"]
+    row["failback_partial_syncs"] = a_stats["sync_partial_ok"]
+
+    time.sleep(2.0)  # writes before the switchover, to measure its gap alone
+    full_before = stats(a)["sync_full"] + stats(b)["sync_full"]
+    switch_wall = time.time()
+    paused = [switch(a, b), switch(b, a)]
+    lab.wait_settled(timeout=120, quiet=True)
+    row["switchover_full_syncs"] = stats(a)["sync_full"] + stats(b)["sync_full"] - full_before
+    row["switchover_paused_s"] = max((p for p in paused if p is not None), default=None)
+    return failback_wall, switch_wall, time.time()
+
+
+def agent_log_ms(node, pattern):
+    """The number in the last line of the node's agent log that matches pattern."""
+    found = re.findall(pattern, (node.dir / "agent.log").read_text())
+    return float(found[-1]) if found else None
+
+
+def replicated_offset(node):
+    return node.redis(5).info("replication")["master_repl_offset"]
+
+
+def diverged_snapshot(lab, row):
+    """The nodes cut from each other, the client reaching both (nftables, as in make
+    chaos): b takes the VIP and writes beside a. After the heal b yields, and its agent
+    saves b's diverged data (BGSAVE, then a copy in a child) before the full resync.
+    Records the agent's BGSAVE and copy times, the longest write gap on a while the
+    snapshot runs, and the slowest answer of b's daemon to status meanwhile."""
+    a, b = lab.nodes["a"], lab.nodes["b"]
+    report_path = lab.dir / "writer-split-report.json"
+    writer = lab.start_writer(report_path, duration=3600)
+    nemesis.nft(a, nemesis.drop_peer_rules(b.addr))
+    nemesis.nft(b, nemesis.drop_peer_rules(a.addr))
+    lablib.wait_for("b to hold the VIP as master", lambda: b.holds_vip() and b.role() == "master",
+                    60)
+    promoted_at = replicated_offset(b)
+    lablib.wait_for("writes on b beside a", lambda: replicated_offset(b) > promoted_at + 100_000,
+                    60)
+    nemesis.nft_clear(a)
+    nemesis.nft_clear(b)
+    written_at = replicated_offset(a)
+    lablib.wait_for("writes on a alone again",
+                    lambda: not b.holds_vip() and replicated_offset(a) > written_at + 100_000, 60)
+    window_start = time.time()
+    snapshots = b.dir / "snapshots"
+    slowest_s, answers = 0.0, 0
+    deadline = time.monotonic() + 600
+    while not list(snapshots.glob("*.rdb")) and time.monotonic() < deadline:
+        slowest_s = max(slowest_s, helpers.control_request(b.dir / "run", "status --json",
+                                                           timeout=30)[1])
+        answers += 1
+    window_end = time.time()
+    lablib.wait_for("b to resync from a", lambda: streaming(b), 1800, interval=0.2)
+    os.kill(writer.pid, signal.SIGTERM)
+    writer.wait(timeout=600)
+    report = json.loads(report_path.read_text())
+    row["snapshot_bgsave_s"] = agent_log_ms(b, r"BGSAVE of \d+ keys done in (\d+) ms") / 1000
+    row["snapshot_copy_s"] = agent_log_ms(b, r"snapshot saved to \S+ \(copied in (\d+) ms\)") / 1000
+    row["snapshot_write_gap_s"] = gap_in(report, window_start, window_end)
+    row["snapshot_status_answers"] = answers
+    row["snapshot_slowest_status_s"] = slowest_s
+
+
+def one_size(size_mib, lab_class):
+    lab = lab_class(size_mib, log=quiet)
+    row = {"size_mib": size_mib, "manager": lab.manager}
     started = time.monotonic()
     try:
         lab.up()
@@ -214,72 +376,33 @@ def one_size(size_mib):
         row["first_sync_s"] = time.monotonic() - started
         row["used_memory_mib"] = a.redis(5).info("memory")["used_memory"] / 2**20
         monitor = lablib.StateMonitor(lab).start()
-        watch = SyncWatch(a).start()
         load = Load(lab).start()
         report_path = lab.dir / "writer-report.json"
         writer = lab.start_writer(report_path, duration=3600)
         lablib.wait_for("writes to flow", lambda: a.dbsize() > lab.keys + 1000, 60)
         row["load_ops_s"] = commands_per_s(a)
         (row["cpu_a"], row["rss_a"]), (row["cpu_b"], row["rss_b"]) = (
-            daemon_cost(a, STEADY_S), daemon_cost(b, STEADY_S))
+            daemon_cost(lab.manager_pid(a), STEADY_S), daemon_cost(lab.manager_pid(b), STEADY_S))
 
-        # The failover: kill -9 of a's Redis, under load.
-        replid_b = b.redis(5).info("replication")["master_replid"]
-        kill_mono, kill_wall = time.monotonic(), time.time()
-        a.kill("redis", signal.SIGKILL)
-        lablib.wait_for("b to hold the VIP as master",
-                        lambda: b.holds_vip() and b.role() == "master", 120)
-        moved = monitor.first("vip", "b", after=kill_mono)
-        row["vip_move_s"] = moved - kill_mono if moved else None
-        # Promoted in place: its previous history is the one it replicated, not a
-        # full sync's.
-        row["survivor_promoted_in_place"] = (
-            b.redis(5).info("replication")["master_replid2"] == replid_b)
-
-        # The refill: a restarted empty, streaming from b again; never the VIP before.
-        a.stop("redis")
-        restart_mono, restart_wall = time.monotonic(), time.time()
-        a.start_redis(empty=True)
-        full_b = stats(b)["sync_full"]
-        lablib.wait_for("a to refill from b", lambda: watch.first_streaming(restart_mono),
-                        1800, interval=0.2)
-        refilled = watch.first_streaming(restart_mono)
-        row["refill_s"] = refilled - restart_mono
-        row["refill_full_syncs"] = stats(b)["sync_full"] - full_b
-        early = monitor.first("vip", "a", after=restart_mono)
-        row["vip_before_refilled"] = bool(early and early < refilled)
-
-        # The failback: a takes the VIP back once refilled; b must resync partially.
-        lablib.wait_for("the VIP back on a, b its replica",
-                        lambda: a.holds_vip() and not b.holds_vip() and a.role() == "master"
-                        and streaming(b), 300, interval=0.2)
-        failback_wall = time.time()
-        a_stats = stats(a)
-        row["failback_full_syncs"] = a_stats["sync_full"]
-        row["failback_partial_syncs"] = a_stats["sync_partial_ok"]
-
-        # A switchover there and back.
-        time.sleep(2.0)  # writes before the switchover, to measure its gap alone
-        full_before = stats(a)["sync_full"] + stats(b)["sync_full"]
-        switch_wall = time.time()
-        paused = [switch(a, b), switch(b, a)]
-        lab.wait_settled(timeout=120, quiet=True)
-        switch_end_wall = time.time()
-        row["switchover_full_syncs"] = stats(a)["sync_full"] + stats(b)["sync_full"] - full_before
-        row["switchover_paused_s"] = max((p for p in paused if p is not None), default=None)
-        row["loop_stall_ms"] = max(filter(None, (loop_stall_ms(a), loop_stall_ms(b))),
-                                   default=None)
-
+        kill_wall, restart_wall = crash(lab, row, monitor)
+        if lab.manager == "agent":
+            failback_wall, switch_wall, switch_end_wall = failback_and_switchover(lab, row)
         os.kill(writer.pid, signal.SIGTERM)
         writer.wait(timeout=600)
+        if lab.manager == "agent":
+            diverged_snapshot(lab, row)
+            row["loop_stall_ms"] = max(filter(None, (loop_stall_ms(a), loop_stall_ms(b))),
+                                       default=None)
         load.stop()
         monitor.stop()
-        watch.stop()
+        (lab.dir / "timeline.json").write_text(json.dumps(monitor.events))
         row["load_restarts"] = load.restarts
         report = json.loads(report_path.read_text())
         row["failover_outage_s"] = gap_in(report, kill_wall, restart_wall)
-        row["failback_outage_s"] = gap_in(report, restart_wall + row["refill_s"], failback_wall)
-        row["switchover_outage_s"] = gap_in(report, switch_wall, switch_end_wall)
+        if lab.manager == "agent":
+            row["failback_outage_s"] = gap_in(report, restart_wall + row["refill_s"],
+                                              failback_wall)
+            row["switchover_outage_s"] = gap_in(report, switch_wall, switch_end_wall)
         row["acked"] = report["acknowledged"]
         row["lost"] = report["missing"]
         row["lost_outside_crash_window"] = sum(
@@ -293,16 +416,21 @@ def one_size(size_mib):
     return row
 
 
+LAB_CLASSES = [ScaleLab] + ([ScaleSentinelLab] if os.environ.get("RVA_SCALE_SENTINEL", "yes")
+                            == "yes" else [])
 COLUMNS = [
-    ("MiB", "size_mib", "{:d}"), ("mem MiB", "used_memory_mib", "{:.0f}"),
+    ("MiB", "size_mib", "{:d}"), ("manager", "manager", "{}"), ("mem MiB", "used_memory_mib", "{:.0f}"),
     ("load/s", "load_ops_s", "{:.0f}"), ("outage s", "failover_outage_s", "{:.2f}"),
-    ("VIP s", "vip_move_s", "{:.2f}"), ("lost", "lost", "{:d}"),
+    ("closed s", "sockets_closed_s", "{:.2f}"), ("moved s", "moved_s", "{:.2f}"), ("lost", "lost", "{:d}"),
     ("lost*", "lost_outside_crash_window", "{:d}"),
     ("in place", "survivor_promoted_in_place", "{}"),
     ("refill s", "refill_s", "{:.1f}"), ("VIP early", "vip_before_refilled", "{}"),
     ("fb outage", "failback_outage_s", "{:.2f}"), ("fb full", "failback_full_syncs", "{:d}"),
     ("so outage", "switchover_outage_s", "{:.2f}"), ("so paused", "switchover_paused_s", "{:.3f}"),
     ("so full", "switchover_full_syncs", "{:d}"),
+    ("snap bgsave", "snapshot_bgsave_s", "{:.1f}"), ("snap copy", "snapshot_copy_s", "{:.1f}"),
+    ("snap gap", "snapshot_write_gap_s", "{:.2f}"),
+    ("snap status", "snapshot_slowest_status_s", "{:.3f}"),
     ("cpu a %", "cpu_a", "{:.2%}"), ("rss a", "rss_a", "{:.1f}"), ("stall ms", "loop_stall_ms",
                                                                     "{:.1f}"),
 ]
@@ -319,8 +447,9 @@ def main():
           "client")
     rows = []
     for size in SIZES_MIB:
-        rows.append(one_size(size))
-        print(json.dumps(rows[-1]), flush=True)
+        for lab_class in LAB_CLASSES:
+            rows.append(one_size(size, lab_class))
+            print(json.dumps(rows[-1]), flush=True)
     width = 10
     print("".join(title.rjust(width) for title, _, _ in COLUMNS))
     for row in rows:
