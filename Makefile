@@ -134,7 +134,7 @@ unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
 integration: all
-	$(PYTHON) -m pytest -v -ra tests/integration tests/e2e
+	$(PYTHON) -m pytest -v -ra --durations=20 tests/integration tests/e2e
 
 # Like check, these install what they need first, then build.
 bench: deps
