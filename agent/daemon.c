@@ -85,7 +85,7 @@ static void update_track_file(struct agent *a) {
                   a->cfg.check.track_file, strerror(a->track.write_error), track_reason(a));
     else if (r == TRACK_FILE_RESTORED)
         log_warning("track file %s was removed or changed behind the agent's back: wrote %d "
-                    "again (%s)",
+                    "(%s)",
                     a->cfg.check.track_file, value, track_reason(a));
     else if (r > 0)
         log_state("track file %s = %d (%s)", a->cfg.check.track_file, value, track_reason(a));

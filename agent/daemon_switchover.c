@@ -25,7 +25,7 @@ static void write_level(struct agent *a, int level, const char *why) {
     a->preference.level = level;
     if (r == TRACK_FILE_RESTORED)
         log_warning("preference file %s was removed or changed behind the agent's back: "
-                    "wrote %d again",
+                    "wrote %d",
                     a->cfg.keepalived.preference_file, level);
     else if (r > 0)
         log_state("preference file %s = %d (%s: %s)", a->cfg.keepalived.preference_file, level,

@@ -36,8 +36,11 @@ static bool holds(const struct track_file *tf, int value) {
 }
 
 int track_file_set(struct track_file *tf, int value) {
-    bool same = tf->written && tf->value == value;
-    if (same && holds(tf, value))
+    /* Asked whether the file lost its value even when the value changes now: a
+     * deletion that made keepalived fault also moves the VIP, and the check that
+     * finds the file gone may already see the local Redis unhealthy for that. */
+    bool lost = tf->written && !holds(tf, tf->value);
+    if (!lost && tf->written && tf->value == value)
         return 0;
     char text[16];
     snprintf(text, sizeof(text), "%d", value);
@@ -57,5 +60,5 @@ int track_file_set(struct track_file *tf, int value) {
     }
     tf->written = true;
     tf->value = value;
-    return same ? TRACK_FILE_RESTORED : TRACK_FILE_WRITTEN;
+    return lost ? TRACK_FILE_RESTORED : TRACK_FILE_WRITTEN;
 }

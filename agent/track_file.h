@@ -21,7 +21,8 @@ enum { TRACK_FILE_WRITTEN = 1, TRACK_FILE_RESTORED = 2, TRACK_FILE_REMOVED = 3 }
  * file already holds it; the first call always writes. The file is read back each
  * time (a few bytes on a tmpfs), so one that was deleted or overwritten is restored
  * at the next check. Returns TRACK_FILE_WRITTEN for a new value, TRACK_FILE_RESTORED
- * when the file lost the value it had been given, TRACK_FILE_REMOVED when 0 could
+ * when the file had lost the value last given to it (whether `value` is that one or
+ * a new one), TRACK_FILE_REMOVED when 0 could
  * not be written (write_error says why) and the file was removed instead, which
  * keepalived reads as 0; 0 when unchanged, or a negative errno. */
 int track_file_set(struct track_file *tf, int value);

@@ -62,7 +62,7 @@ def test_a_removed_or_overwritten_track_file_is_restored_at_the_next_check(redis
     d.wait_track(1)
     d.track_file.unlink()
     d.wait_track(1, timeout=5)
-    d.wait_log("was removed or changed behind the agent's back: wrote 1 again")
+    d.wait_log("was removed or changed behind the agent's back: wrote 1")
     d.track_file.write_text("0\n")
     d.wait_track(1, timeout=5)
     d.stop()
