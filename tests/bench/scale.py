@@ -11,8 +11,9 @@ losing side's agent snapshots after the heal. Per size:
     the killed Redis's sockets closed and when the VIP moved;
   - full syncs: on the survivor during the failover (must be none), the refill (one
     on the survivor's side), and the failback (must be a partial resync);
-  - the refill: from the empty restart until the restarted node streams again, and
-    whether it held the VIP before that (it must not);
+  - the refill: from the empty restart until a replica streams again (the restarted
+    node, refilled; or the survivor, which then resynced from the empty node), and
+    whether the restarted node held the VIP before that (it must not);
   - a switchover there and back: outage, writes paused;
   - the snapshot: BGSAVE and copy times, the write gap meanwhile, and the slowest
     answer to `status` from either daemon while it ran;
@@ -58,6 +59,9 @@ LOAD_KEYSPACE = 100_000
 LOAD_VALUE_BYTES = 100
 # How long the load runs before the fault, and over which the daemons' CPU is taken.
 STEADY_S = float(os.environ.get("RVA_SCALE_STEADY_S", "10"))
+# The issue's CPU target is stated at this check interval, half the shipped 200 ms:
+# both the local and the peer check run this often.
+CHECK_INTERVAL_MS = 100
 # What a pair under this load needs (the README's sizing section): a backlog that
 # holds the writes of a failover and then some, and a replica output buffer that
 # holds the writes made while a large full sync is transferred.
@@ -103,6 +107,19 @@ class ScaleData:
 class ScaleLab(ScaleData, lablib.Lab):
     """Both agents and keepalived: the load goes to the VIP."""
     manager = "agent"
+
+    def render_configs(self):
+        super().render_configs()
+        for node in self.nodes.values():
+            path = node.dir / "agent.conf"
+            text = path.read_text()
+            for key in ("interval_ms", "peer_interval_ms"):
+                shipped = f"\n{key} = 200\n"
+                if shipped not in text:
+                    raise RuntimeError(f"{path}: no '{shipped.strip()}' to set to "
+                                       f"{CHECK_INTERVAL_MS} (conf/agent.conf changed?)")
+                text = text.replace(shipped, f"\n{key} = {CHECK_INTERVAL_MS}\n")
+            path.write_text(text)
 
     def load_target(self):
         return lablib.VIP
@@ -268,7 +285,7 @@ def crash(lab, row, monitor):
     are sent to; then a restarted empty, until it streams from b again. Returns the
     kill's and the restart's wall times."""
     a, b = lab.nodes["a"], lab.nodes["b"]
-    watch = SyncWatch(a).start()
+    watches = {node.name: SyncWatch(node).start() for node in (a, b)}
     replid_b = b.redis(5).info("replication")["master_replid"]
     probe = connected_to(a)
     kill_mono, kill_wall = time.monotonic(), time.time()
@@ -286,17 +303,25 @@ def crash(lab, row, monitor):
     row["survivor_promoted_in_place"] = (
         b.redis(5).info("replication")["master_replid2"] == replid_b)
 
-    # The refill: a restarted empty, streaming from b again; never the VIP before.
+    # The refill: a restarted empty, streaming from b again; never the VIP before. The
+    # pair is redundant again once either node streams: b streaming means it resynced
+    # from the empty node (Sentinel can make a the master again), which is a loss.
     a.stop("redis")
     restart_mono, restart_wall = time.monotonic(), time.time()
     a.start_redis(empty=True)
-    full_b = stats(b)["sync_full"]
-    lablib.wait_for("a to refill from b", lambda: watch.first_streaming(restart_mono),
-                    1800, interval=0.2)
-    refilled = watch.first_streaming(restart_mono)
-    watch.stop()
+    full_syncs = sum(stats(n)["sync_full"] for n in (a, b))
+
+    def first_streaming():
+        firsts = [(t, name) for name, watch in watches.items()
+                  if (t := watch.first_streaming(restart_mono)) is not None]
+        return min(firsts, default=None)
+    lablib.wait_for("a replica streaming again (a refilled from b, or b from a)",
+                    first_streaming, 1800, interval=0.2)
+    refilled, row["refilled_node"] = first_streaming()
+    for watch in watches.values():
+        watch.stop()
     row["refill_s"] = refilled - restart_mono
-    row["refill_full_syncs"] = stats(b)["sync_full"] - full_b
+    row["refill_full_syncs"] = sum(stats(n)["sync_full"] for n in (a, b)) - full_syncs
     if lab.manager == "agent":
         early = monitor.first("vip", "a", after=restart_mono)
         row["vip_before_refilled"] = bool(early and early < refilled)
@@ -495,7 +520,7 @@ COLUMNS = [
     ("closed s", "sockets_closed_s", "{:.2f}"), ("moved s", "moved_s", "{:.2f}"), ("lost", "lost", "{:d}"),
     ("lost*", "lost_outside_crash_window", "{:d}"),
     ("in place", "survivor_promoted_in_place", "{}"),
-    ("refill s", "refill_s", "{:.1f}"), ("VIP early", "vip_before_refilled", "{}"),
+    ("refill s", "refill_s", "{:.1f}"), ("refilled", "refilled_node", "{}"), ("VIP early", "vip_before_refilled", "{}"),
     ("fb outage", "failback_outage_s", "{:.2f}"), ("fb full", "failback_full_syncs", "{:d}"),
     ("so outage", "switchover_outage_s", "{:.2f}"), ("so paused", "switchover_paused_s", "{:.3f}"),
     ("so full", "switchover_full_syncs", "{:d}"),
@@ -519,6 +544,7 @@ def target_misses(row):
         (row["lost_outside_crash_window"] == 0,
          f"{row['lost_outside_crash_window']} acknowledged writes lost outside the crash window"),
         (row["survivor_promoted_in_place"], "the survivor needed a full sync to be promoted"),
+        (row["refilled_node"] == "a", "the survivor resynced from the node restarted empty"),
         (row["failback_full_syncs"] == 0, f"{row['failback_full_syncs']} full syncs on failback"),
         (row["switchover_full_syncs"] == 0,
          f"{row['switchover_full_syncs']} full syncs during the switchovers"),
@@ -542,12 +568,14 @@ def main():
         for lab_class in LAB_CLASSES:
             rows.append(one_size(size, lab_class))
             print(json.dumps(rows[-1]), flush=True)
-    width = 10
+    width = 12
     print("".join(title.rjust(width) for title, _, _ in COLUMNS))
     for row in rows:
         print("".join(cell(row, key, fmt).rjust(width) for _, key, fmt in COLUMNS))
     print("lost*: acknowledged writes lost outside the crash window (250 ms before the kill); "
-          "in place: the survivor was promoted without a full sync; fb full: full syncs the "
+          "in place: the survivor was promoted without a full sync; refilled: the node that "
+          "streamed first after the empty restart (a: refilled from the survivor; b: the "
+          "survivor resynced from the empty node); fb full: full syncs the "
           "old master served on failback (0: b resynced partially); so full: full syncs "
           "during the switchover there and back; an outage of 0.00: no gap over the "
           "acknowledged-write client's 20 ms")
