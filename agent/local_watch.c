@@ -1,4 +1,5 @@
-/* Local Redis watch. */
+/* Local Redis watch: checks over the shared link, and the server's process watched
+ * for its exit (process_watch.c). */
 #include "local_watch.h"
 
 #include <stdio.h>
@@ -16,6 +17,23 @@
 
 static void schedule_check(struct local_watch *lw, uint64_t delay_usec) {
     timer_arm_or_exit(lw->timer, delay_usec);
+}
+
+/* One result, from a check or from the process watch, through the hysteresis. */
+static void judge(struct local_watch *lw, const struct check_result *result) {
+    bool changed = health_update(&lw->health, result, lw->cfg->check.rise, lw->cfg->check.fall);
+    if (changed || strcmp(result->reason, lw->last.reason) != 0)
+        log_info("local Redis/Valkey: %s%s", result->reason,
+                 changed ? (lw->health.healthy ? " -> healthy" : " -> unhealthy") : "");
+    lw->last = *result;
+    if (result->healthy || result->evidence == HEALTH_EVIDENCE_DEFINITIVE)
+        lw->quick_rechecks = 0;
+    if (lw->quick_rechecks > 0) {
+        lw->quick_rechecks--;
+        schedule_check(lw, QUICK_RECHECK_USEC);
+    }
+    if (lw->on_check)
+        lw->on_check(lw, changed, lw->userdata);
 }
 
 static void finish_check(struct local_watch *lw) {
@@ -39,19 +57,7 @@ static void finish_check(struct local_watch *lw) {
                               : HEALTH_EVIDENCE_AMBIGUOUS;
         snprintf(result.reason, sizeof(result.reason), "%s", reason);
     }
-    bool changed = health_update(&lw->health, &result, lw->cfg->check.rise, lw->cfg->check.fall);
-    if (changed || strcmp(result.reason, lw->last.reason) != 0)
-        log_info("local Redis/Valkey: %s%s", result.reason,
-                 changed ? (lw->health.healthy ? " -> healthy" : " -> unhealthy") : "");
-    lw->last = result;
-    if (result.healthy || result.evidence == HEALTH_EVIDENCE_DEFINITIVE)
-        lw->quick_rechecks = 0;
-    if (lw->quick_rechecks > 0) {
-        lw->quick_rechecks--;
-        schedule_check(lw, QUICK_RECHECK_USEC);
-    }
-    if (lw->on_check)
-        lw->on_check(lw, changed, lw->userdata);
+    judge(lw, &result);
 }
 
 /* The replies arrive in order; the first failure decides the check, the rest of its
@@ -107,6 +113,35 @@ static void on_record_reply(const struct redis_result *r, void *userdata) {
         finish_check(lw);
 }
 
+/* The first check on each connection asks INFO server for the process to watch. */
+static void on_server_reply(const struct redis_result *r, void *userdata) {
+    struct local_watch *lw = userdata;
+    struct redis_info server;
+    if (r->reply && r->reply->type == REDIS_REPLY_STRING &&
+        redis_info_parse(r->reply->str, &server) == 0)
+        process_watch_follow(&lw->process, server.process_id, server.executable);
+    else
+        lw->process_asked = false; /* ask again at the next check */
+    if (--lw->replies_owed == 0)
+        finish_check(lw);
+}
+
+/* The process is exiting: Redis is gone as surely as when a reconnect is refused,
+ * only sooner. A check in flight is decided by this too, so that a reply Redis sent
+ * before it was killed cannot count as a healthy check. */
+static void on_process_exit(struct process_watch *pw, const char *why, void *userdata) {
+    (void)pw;
+    struct local_watch *lw = userdata;
+    struct check_result result = { .healthy = false, .evidence = HEALTH_EVIDENCE_DEFINITIVE };
+    snprintf(result.reason, sizeof(result.reason), "unhealthy: %s", why);
+    if (lw->replies_owed > 0)
+        lw->result = result;
+    lw->info_valid = false;
+    lw->keys = -1;
+    lw->process_asked = false; /* the next server is another process */
+    judge(lw, &result);
+}
+
 static void on_ping_reply(const struct redis_result *r, void *userdata) {
     on_check_reply(r, userdata, 0);
 }
@@ -132,13 +167,17 @@ static void send_check(struct local_watch *lw) {
     bool want_record = lw->cfg->keepalived.preference_file[0] != '\0';
     lw->fresh_record_read = false;
     lw->fresh_record_error[0] = '\0';
-    lw->replies_owed = 2 + want_keys + want_record;
+    bool want_server = !lw->process_asked;
+    lw->process_asked = true;
+    lw->replies_owed = 2 + want_keys + want_record + want_server;
     redis_link_command(lw->link, lw, on_ping_reply, lw, CHECK_PING_COMMAND);
     redis_link_command(lw->link, lw, on_info_reply, lw, CHECK_INFO_COMMAND);
     if (want_keys)
         redis_link_command(lw->link, lw, on_keyspace_reply, lw, "INFO keyspace");
     if (want_record)
         redis_link_command(lw->link, lw, on_record_reply, lw, "HGETALL %s", PREFERENCE_KEY);
+    if (want_server)
+        redis_link_command(lw->link, lw, on_server_reply, lw, "INFO server");
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -157,6 +196,7 @@ void local_watch_connection_lost(struct local_watch *lw) {
      * Check now: a refused reconnect is definitive (Redis is gone). */
     log_info("local Redis/Valkey closed our connection: checking at once");
     lw->quick_rechecks = QUICK_RECHECKS;
+    lw->process_asked = false;
     schedule_check(lw, 0);
 }
 
@@ -172,6 +212,7 @@ int local_watch_start(struct local_watch *lw, sd_event *event, struct redis_link
     lw->peer_summary = peer_summary;
     lw->userdata = userdata;
     lw->keys = -1;
+    process_watch_init(&lw->process, event, on_process_exit, lw);
     return sd_event_add_time(event, &lw->timer, CLOCK_MONOTONIC,
                              monotonic_usec() + first_delay_usec, 1, on_timer, lw);
 }
@@ -180,5 +221,6 @@ void local_watch_stop(struct local_watch *lw) {
     if (lw->link) /* started */
         redis_link_cancel(lw->link, lw);
     lw->replies_owed = 0;
+    process_watch_stop(&lw->process);
     lw->timer = sd_event_source_disable_unref(lw->timer);
 }

@@ -1,7 +1,8 @@
 /* The daemon's continuous check of the local Redis: a check every interval_ms with
  * rise/fall hysteresis and readiness gating, over the shared asynchronous link, plus
- * event-driven crash detection: when the server closes the link's connection (killed),
- * the next check runs at once instead of at the next interval. No call blocks: a
+ * event-driven crash detection: when the server's process is exiting, or the server
+ * closes the link's connection (killed), health fails at once or the next check runs
+ * at once instead of at the next interval. No call blocks: a
  * check is sent, and judged when its last reply (or its failure) arrives. */
 #ifndef RVA_LOCAL_WATCH_H
 #define RVA_LOCAL_WATCH_H
@@ -12,6 +13,7 @@
 #include "config.h"
 #include "health.h"
 #include "preference.h"
+#include "process_watch.h"
 #include "redis_info.h"
 #include "redis_link.h"
 
@@ -33,6 +35,10 @@ struct local_watch {
     long long keys; /* -1 unless the peer is in view (gating, the sync guard) or unseen */
     unsigned long checks;
     int quick_rechecks; /* left after the server closed our connection */
+    /* The server's process, watched for its exit: a SIGKILLed server with a large
+     * data set closes its sockets only after the kernel has freed its memory. */
+    struct process_watch process;
+    bool process_asked; /* INFO server asked on this connection */
     /* With [keepalived] preference_file: the preference record, read at every check. */
     bool record_read;                /* the last check read it (present or not) */
     struct preference_record record; /* the last one read */

@@ -90,6 +90,10 @@ static void parse_field(struct redis_info *out, const char *key, const char *val
      * in Valkey 8) and has its own in valkey_version: the feature gates want this one. */
     else if (strcmp(key, "redis_version") == 0)
         parse_version(out, value);
+    else if (strcmp(key, "process_id") == 0)
+        out->process_id = number_prefix(value, 1, LLONG_MAX, -1);
+    else if (strcmp(key, "executable") == 0)
+        copy_value(out->executable, sizeof(out->executable), value);
     else if (strcmp(key, "loading") == 0)
         out->loading = int_prefix(value, 0) != 0;
     else if (strcmp(key, "rdb_bgsave_in_progress") == 0)
@@ -129,6 +133,7 @@ int redis_info_parse(const char *text, struct redis_info *out) {
     out->slave_repl_offset = -1;
     out->master_repl_offset = -1;
     out->second_repl_offset = -1;
+    out->process_id = -1;
     out->last_bgsave_ok = true;
 
     int fields = 0;

@@ -20,6 +20,8 @@ struct redis_replica_info {
 struct redis_info {
     /* server */
     int version_major, version_minor, version_patch;
+    long long process_id; /* -1 when absent */
+    char executable[256]; /* the path Redis was started as; "" when absent */
     /* persistence */
     bool loading;
     bool bgsave_in_progress;

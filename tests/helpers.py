@@ -92,7 +92,7 @@ class RedisServer:
     """One real redis-server on 127.0.0.1, in its own directory."""
 
     def __init__(self, workdir, name, password=None, acl_user=None, unix_socket=False,
-                 extra=()):
+                 extra=(), prefix=()):
         self.dir = Path(workdir) / name
         self.dir.mkdir(parents=True, exist_ok=True)
         self.name = name
@@ -103,6 +103,7 @@ class RedisServer:
         secret_scan.remember(acl_user[1] if acl_user else None)
         self.unix_socket = str(self.dir / "redis.sock") if unix_socket else None
         self.extra = list(extra)
+        self.prefix = list(prefix)  # before the server's command line (e.g. unshare)
         self.proc = None
 
     def conf_text(self):
@@ -125,7 +126,8 @@ class RedisServer:
         conf = self.dir / "redis.conf"
         conf.write_text(self.conf_text())
         conf.chmod(0o600)
-        self.proc = subprocess.Popen([server_kind.SERVER, str(conf)], stdout=subprocess.DEVNULL,
+        self.proc = subprocess.Popen([*self.prefix, server_kind.SERVER, str(conf)],
+                                     stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         if wait:
             wait_for(f"redis {self.name} on port {self.port} to answer PING",

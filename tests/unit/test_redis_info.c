@@ -477,6 +477,15 @@ static void test_server_version_is_split_into_numbers(void **state) {
     assert_int_equal(info.role, REDIS_ROLE_UNKNOWN); /* INFO server says nothing of it */
 }
 
+/* The process watch follows this pid and checks the task's name against this path. */
+static void test_server_process_id_and_executable_are_read(void **state) {
+    (void)state;
+    struct redis_info info;
+    parse_ok(server_section, &info);
+    assert_int_equal(info.process_id, 5379);
+    assert_string_equal(info.executable, "/tmp/probe/redis/redis-server");
+}
+
 /* INFO as Redis 8.0.2 and Valkey 8.1.1 write it (Debian 13), cut to the fields that
  * differ from Redis 7.0: Valkey freezes redis_version at 7.2.4 and names itself in
  * server_name and valkey_version; its replica lines carry type=replica; Redis 8
@@ -614,6 +623,8 @@ static void test_absent_fields_keep_neutral_values(void **state) {
     assert_int_equal(info.keys, 0);
     assert_int_equal(info.n_replicas, 0);
     assert_string_equal(info.replid, "");
+    assert_int_equal(info.process_id, -1);
+    assert_string_equal(info.executable, "");
 }
 
 static void test_unknown_role_value_is_unknown(void **state) {
@@ -752,6 +763,7 @@ int main(void) {
         cmocka_unit_test(test_section_headers_are_not_fields),
         cmocka_unit_test(test_overlong_line_is_skipped_without_overflow),
         cmocka_unit_test(test_server_version_is_split_into_numbers),
+        cmocka_unit_test(test_server_process_id_and_executable_are_read),
         cmocka_unit_test(test_valkey_reports_its_redis_compatible_version_and_replicas),
         cmocka_unit_test(test_redis_8_keyspace_line_with_subexpiry_counts_keys),
         cmocka_unit_test(test_persistence_fields_of_an_idle_server),
