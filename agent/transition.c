@@ -54,6 +54,7 @@ struct transition;
 /* One command's answer, filled from the link's callback. */
 struct answer {
     struct transition *t;
+    bool arrived; /* the link called back */
     enum redis_status status;
     char error[300];         /* when status is not OK */
     struct redis_info *info; /* INFO: parsed into here, only on success */
@@ -83,6 +84,9 @@ struct transition {
     struct redis_info local_info, persistence;
     struct peer_view peer_view;
     char peer_error[300]; /* why the peer is unreachable */
+    /* OBSERVE's INFO to the peer while unanswered, and when it was sent. */
+    const struct answer *peer_info_pending;
+    uint64_t peer_asked_usec;
     long long target_offset;
     bool paused_peer, paused_local, snapshot_taken;
     char rdb_dir[512], rdb_file[256];
@@ -152,6 +156,7 @@ static long wait_ms(const struct transition *t) { return ms_since(t->wait_start_
 static void on_answer(const struct redis_result *r, void *userdata) {
     struct answer *a = userdata;
     struct transition *t = a->t;
+    a->arrived = true;
     a->status = r->status;
     snprintf(a->error, sizeof(a->error), "%s", r->status == REDIS_STATUS_OK ? "" : r->error);
     if (r->status == REDIS_STATUS_OK && a->info) {
@@ -291,9 +296,12 @@ static enum step_result step_observe(struct transition *t) {
                 snprintf(t->peer_error, sizeof(t->peer_error), "peer gone");
         } else {
             ask_info(t, t->peer, NULL, &t->peer_view.info);
+            t->peer_info_pending = &t->answers[t->asked - 1];
+            t->peer_asked_usec = monotonic_usec();
         }
         return STEP_AWAIT;
     }
+    t->peer_info_pending = NULL;
     const struct answer *local = &t->answers[0];
     if (!answered(local)) {
         /* A FAULT usually means exactly this: there is nothing to re-point. */
@@ -783,10 +791,40 @@ static void finish(struct transition *t, enum transition_outcome outcome) {
     t->hooks.done(res, t->hooks.userdata); /* may free t */
 }
 
+/* OBSERVE's INFO to the peer, unanswered for peer_silent_ms: the peer is gone for
+ * this transition, as when the daemon has called it gone before the step asked. A
+ * server killed with a large data set answers nothing, and keeps its sockets open,
+ * until the kernel has freed its memory: waiting for them to close, or for the link's
+ * command timeout, held a promotion a quarter of a second at 2 GiB. Returns whether
+ * the transition gave up on that answer just now. */
+static bool give_up_on_silent_peer(struct transition *t) {
+    if (!t->peer_info_pending || t->peer_info_pending->arrived)
+        return false;
+    long silent_ms = ms_since(t->peer_asked_usec);
+    if (silent_ms < t->cfg->check.peer_silent_ms)
+        return false;
+    redis_link_cancel(t->peer, t); /* OBSERVE's one request on the peer's link */
+    t->owed--;
+    t->peer_info_pending = NULL;
+    snprintf(t->peer_error, sizeof(t->peer_error), "peer silent: INFO unanswered for %ld ms",
+             silent_ms);
+    return true;
+}
+
 static int on_tick(sd_event_source *s, uint64_t usec, void *userdata) {
     (void)s;
     (void)usec;
     struct transition *t = userdata;
+    if (t->owed > 0 && !t->cancelled && t->peer_info_pending) {
+        if (!give_up_on_silent_peer(t)) {
+            /* Look again soon; an answer wakes the timer at once. */
+            if (!t->peer_info_pending->arrived)
+                timer_arm_or_exit(t->timer, (uint64_t)t->cfg->transition.poll_interval_ms * 1000u);
+            return 0;
+        }
+        if (t->owed > 0)
+            return 0; /* the local answer wakes the timer */
+    }
     if (t->owed > 0 && !t->cancelled) {
         if (!t->copy || monotonic_usec() < t->wait_deadline_usec)
             return 0; /* still waiting for answers; the links bound each one */
@@ -811,6 +849,8 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata) {
             t->phase++;
             if (t->owed == 0) /* nothing was sent after all */
                 timer_arm_or_exit(t->timer, 0);
+            else if (t->peer_info_pending) /* to give up on a silent peer in time */
+                timer_arm_or_exit(t->timer, t->next_poll_usec);
             log_set_transition_id(NULL);
             return 0;
         case STEP_WAIT:

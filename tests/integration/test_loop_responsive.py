@@ -5,13 +5,14 @@ superseded in the middle of a command leaves nothing behind (checked under ASan)
 Every Redis timeout here is seconds long, so a blocking call would show as a wait of
 seconds; the bounds asserted are generous, only to tell the two apart."""
 import os
+import re
 import signal
 import subprocess
 import time
 
 import pytest
 
-from daemon_harness import FAST_FULL_SYNC
+from daemon_harness import FAST_FULL_SYNC, role
 from helpers import ROOT, Blackhole, fill_incompressible, wait_for
 
 # A call that blocked on a stopped or silent server would take one of these.
@@ -147,3 +148,28 @@ def test_a_transition_superseded_mid_command_leaves_no_stray_reply_handler(
     log = d.log()
     for marker in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
         assert marker not in log, log
+
+
+def test_a_master_transition_gives_up_on_a_peer_silent_for_peer_silent_ms(redis_factory,
+                                                                         daemons):
+    """The peer stops answering just before keepalived says MASTER, too recently for the
+    daemon's peer watch to know (it polls once a minute here): the transition's own INFO
+    to the peer, unanswered for peer_silent_ms, makes the peer gone for it, instead of
+    waiting out the link's command timeout or, for a killed server with a large data
+    set, until the kernel has freed its memory and closed its sockets."""
+    peer = redis_factory("peer", extra=[FAST_FULL_SYNC]).start()
+    local = redis_factory("local", extra=[FAST_FULL_SYNC]).start()
+    d = daemons("agent", local.port, peer.port,
+                {"peer": {"command_timeout_ms": 20000},
+                 "check": {"peer_interval_ms": 60000, "peer_silent_ms": 300}}).start(timeout=30)
+    peer.kill(signal.SIGSTOP)
+    try:
+        d.write_fifo('INSTANCE "VI_1" MASTER 100\n')
+        d.wait_log("MASTER done", timeout=15)  # far below the 20 s command timeout
+        silent_ms = re.search(r"peer silent: INFO unanswered for (\d+) ms", d.log())
+        assert silent_ms, d.log()
+        assert int(silent_ms.group(1)) >= 300, d.log()
+        assert role(local) == "master"
+    finally:
+        peer.kill(signal.SIGCONT)
+    d.stop()
