@@ -53,6 +53,7 @@ bool process_stat_exiting(const struct process_stat *stat) {
  * fd stays bound to that task, so a reused pid can never answer for it. Returns 0,
  * -ESRCH once the task is gone, or another negative errno. */
 static int read_stat(int fd, struct process_stat *out) {
+    memset(out, 0, sizeof(*out)); /* defined on every path */
     char text[1024];
     ssize_t n = pread(fd, text, sizeof(text) - 1, 0);
     if (n < 0)
