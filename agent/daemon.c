@@ -76,18 +76,20 @@ static void update_track_file(struct agent *a) {
     bool fail = a->maintenance || !a->local.health.healthy || a->witness_holding;
     int value = fail ? a->cfg.check.fail_value : a->cfg.check.healthy_value;
     int r = track_file_set(&a->track, value);
-    if (r < 0)
+    if (r < 0) {
         log_error_errno(r, "track file %s (keepalived keeps the old value)",
                         a->cfg.check.track_file);
-    else if (r == TRACK_FILE_REMOVED)
+        return;
+    }
+    if (r & TRACK_FILE_REMOVED)
         log_error("track file %s: cannot write 0: %s; removed it instead, which keepalived "
                   "reads as 0 (%s)",
                   a->cfg.check.track_file, strerror(a->track.write_error), track_reason(a));
-    else if (r == TRACK_FILE_RESTORED)
+    if (r & TRACK_FILE_RESTORED)
         log_warning("track file %s was removed or changed behind the agent's back: wrote %d "
                     "(%s)",
                     a->cfg.check.track_file, value, track_reason(a));
-    else if (r > 0)
+    if (r & TRACK_FILE_WRITTEN)
         log_state("track file %s = %d (%s)", a->cfg.check.track_file, value, track_reason(a));
 }
 

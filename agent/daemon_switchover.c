@@ -23,11 +23,11 @@ static void write_level(struct agent *a, int level, const char *why) {
         return;
     }
     a->preference.level = level;
-    if (r == TRACK_FILE_RESTORED)
+    if (r & TRACK_FILE_RESTORED)
         log_warning("preference file %s was removed or changed behind the agent's back: "
                     "wrote %d",
                     a->cfg.keepalived.preference_file, level);
-    else if (r > 0)
+    if (r & (TRACK_FILE_WRITTEN | TRACK_FILE_REMOVED))
         log_state("preference file %s = %d (%s: %s)", a->cfg.keepalived.preference_file, level,
                   level == PREFERENCE_LEVEL_PREFERRED ? "preferred" : "yielding", why);
 }

@@ -12,8 +12,8 @@
 
 /* How often a followed process is looked at. Each look wakes the daemon (a read of
  * 4 us, but a wake-up costs some 80 us of CPU on this lab's virtual machine): 50 a
- * second cost 0.3% of a core there, 100 cost 0.8%, which the 1% budget at
- * interval_ms 100 could not take. */
+ * second cost about 0.5% of a core there, 100 cost 0.8%, which the 1% budget at
+ * interval_ms 100 (0.3% for the checks alone) could not take. */
 #define PROCESS_WATCH_POLL_USEC 20000u
 
 /* The fields of /proc/PID/stat the watch reads. */

@@ -36,11 +36,9 @@ static bool holds(const struct track_file *tf, int value) {
 }
 
 int track_file_set(struct track_file *tf, int value) {
-    /* Asked whether the file lost its value even when the value changes now: a
-     * deletion that made keepalived fault also moves the VIP, and the check that
-     * finds the file gone may already see the local Redis unhealthy for that. */
     bool lost = tf->written && !holds(tf, tf->value);
-    if (!lost && tf->written && tf->value == value)
+    bool changed = !tf->written || tf->value != value;
+    if (!lost && !changed)
         return 0;
     char text[16];
     snprintf(text, sizeof(text), "%d", value);
@@ -60,5 +58,5 @@ int track_file_set(struct track_file *tf, int value) {
     }
     tf->written = true;
     tf->value = value;
-    return lost ? TRACK_FILE_RESTORED : TRACK_FILE_WRITTEN;
+    return (changed ? TRACK_FILE_WRITTEN : 0) | (lost ? TRACK_FILE_RESTORED : 0);
 }

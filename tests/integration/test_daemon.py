@@ -40,6 +40,25 @@ def test_redis_crash_flips_track_file_at_once_and_restart_clears_it(redis_factor
     d.stop()
 
 
+def test_a_track_file_removed_as_the_value_changes_is_reported_and_the_change_recorded(
+        redis_factory, daemons, dead_port):
+    """The file is deleted, and before any periodic check (a minute apart) the local
+    Redis is killed: the one write that follows both restores the file and changes its
+    value, and the log says the first while the state log records the second. (The
+    shipped values: keepalived reads the missing file as 0, not the healthy 1.)"""
+    local = redis_factory("local", extra=[FAST_FULL_SYNC]).start()
+    d = daemons("agent", local.port, dead_port,
+                {"check": {"interval_ms": 60000, "fall": 1, "healthy_value": 1,
+                           "fail_value": 0}}).start()
+    assert d.track() == "1"
+    d.track_file.unlink()
+    local.kill(signal.SIGKILL)
+    d.wait_track(0, timeout=10)
+    d.wait_log("was removed or changed behind the agent's back: wrote 0")
+    assert f"track file {d.track_file} = 0" in d.state_log.read_text(), d.state_log.read_text()
+    d.stop()
+
+
 def test_fail_closed_values_for_weight_0_reverse(redis_factory, daemons, dead_port):
     """healthy_value 1, fail_value 0: keepalived's `weight 0 reverse` then reads a
     missing, empty or unreadable file (0) as a fault, as it reads a dead Redis."""
